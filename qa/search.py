@@ -1,0 +1,126 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (jieba + BM25) channels, at clause and at sentence level.
+
+Fusion, documented here because the numbers in eval/ depend on it:
+
+1. Four channels each rank clauses:
+   - dense-clause:   cosine between the query vector and the clause vector,
+   - dense-sentence: the best cosine of any sentence inside the clause,
+   - bm25-clause:    BM25 of the query terms over the clause (doc title + heading path + text),
+   - bm25-sentence:  the best BM25 of any sentence inside the clause.
+   Sentence channels let a long clause win on the one sentence that answers.
+2. Reciprocal rank fusion: score(clause) = sum over channels of weight_c / (RRF_K + rank_c), rank from 1.
+   Clauses a channel does not rank (beyond its candidate depth) get nothing from it.
+3. Inside each returned clause, sentences are ranked by 0.5 * dense cosine + 0.5 * (BM25 / best BM25 of
+   the query); the best one is the highlight.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .index import Index, tokenize
+
+RRF_K = 60
+DEPTH = 200  # candidates each channel contributes on a large corpus
+WEIGHTS = {"dense_clause": 1.0, "dense_sentence": 1.0, "bm25_clause": 1.0, "bm25_sentence": 1.0}
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class SentenceHit:
+    index: int  # position in the clause's sentences
+    text: str
+    score: float
+
+
+@dataclass
+class Hit:
+    clause: int  # position in Index.clauses
+    score: float
+    channels: dict[str, float] = field(default_factory=dict)  # raw per-channel scores, for eval and debugging
+    sentences: list[SentenceHit] = field(default_factory=list)  # best first
+
+    @property
+    def highlight(self) -> list[str]:
+        return [s.text for s in self.sentences[:1]]
+
+
+class Searcher:
+    def __init__(self, index: Index, embedder, mode: str = "hybrid"):
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}")
+        self.index, self.embedder, self.mode = index, embedder, mode
+        self._clause_of_sentence = np.array([r.clause for r in index.sentence_refs], dtype=np.int64)
+        # sentences of clause c are positions _sentence_start[c] .. _sentence_start[c + 1] - 1
+        self._sentence_start = np.searchsorted(self._clause_of_sentence, np.arange(len(index.clauses) + 1))
+
+    def search(self, question: str, k: int = 5) -> list[Hit]:
+        channels, sentence_scores = self._channel_scores(question)
+        fused: dict[int, float] = defaultdict(float)
+        for name, scores in channels.items():
+            for rank, clause in enumerate(sorted(scores, key=scores.get, reverse=True)[:DEPTH], start=1):
+                fused[clause] += WEIGHTS[name] / (RRF_K + rank)
+        order = sorted(fused, key=lambda c: (-fused[c], c))[:k]
+        hits = [Hit(c, fused[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order]
+        self._rank_sentences(hits, *sentence_scores)
+        return hits
+
+    # -- channels
+
+    def _channel_scores(self, question: str) -> tuple[dict[str, dict[int, float]], tuple[dict, dict]]:
+        """Clause scores per channel, and the raw (dense, BM25) scores of sentences by position."""
+        out: dict[str, dict[int, float]] = {}
+        sentence_dense: dict[int, float] = {}
+        sentence_bm25: dict[int, float] = {}
+        if self.mode in ("hybrid", "dense"):
+            query = self.embedder.encode_queries([question])
+            out["dense_clause"] = self._dense(self.index.clause_vectors, query)
+            sentence_dense = self._dense(self.index.sentence_vectors, query)
+            out["dense_sentence"] = self._best_per_clause(sentence_dense)
+        if self.mode in ("hybrid", "bm25"):
+            terms = tokenize(question)
+            out["bm25_clause"] = self._bm25(self.index.bm25_clauses, terms)
+            sentence_bm25 = self._bm25(self.index.bm25_sentences, terms)
+            out["bm25_sentence"] = self._best_per_clause(sentence_bm25)
+        return out, (sentence_dense, sentence_bm25)
+
+    @staticmethod
+    def _dense(faiss_index, query: np.ndarray) -> dict[int, float]:
+        depth = min(faiss_index.ntotal, max(DEPTH * 5, 1000))
+        if depth == 0:
+            return {}
+        scores, ids = faiss_index.search(query, depth)
+        return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+
+    @staticmethod
+    def _bm25(bm25, terms: list[str]) -> dict[int, float]:
+        known = [t for t in terms if t in bm25.vocab_dict]
+        if not known:
+            return {}
+        scores = bm25.get_scores(known)
+        top = np.argsort(-scores)[: max(DEPTH * 5, 1000)]
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+
+    def _best_per_clause(self, sentence_scores: dict[int, float]) -> dict[int, float]:
+        best: dict[int, float] = {}
+        for sentence, score in sentence_scores.items():
+            clause = int(self._clause_of_sentence[sentence])
+            if score > best.get(clause, -np.inf):
+                best[clause] = score
+        return best
+
+    # -- sentences inside the returned clauses
+
+    def _rank_sentences(self, hits: list[Hit], dense: dict[int, float], bm25: dict[int, float]) -> None:
+        top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        for hit in hits:
+            ranked = []
+            for pos in range(self._sentence_start[hit.clause], self._sentence_start[hit.clause + 1]):
+                ref = self.index.sentence_refs[pos]
+                lexical = bm25.get(pos, 0.0) / top_bm25
+                score = 0.5 * dense.get(pos, 0.0) + 0.5 * lexical if self.mode == "hybrid" else \
+                    dense.get(pos, 0.0) + lexical
+                ranked.append(SentenceHit(ref.sentence, self.index.sentence_text(ref), score))
+            hit.sentences = sorted(ranked, key=lambda s: (-s.score, s.index))

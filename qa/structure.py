@@ -1,0 +1,203 @@
+"""Turn a document's paragraphs into clauses: the units that are indexed, cited and answered.
+
+Document structure is described as data (after RAGFlow's rag/app/laws.py): a *style* is an ordered list of
+heading levels, outermost first; the last level is the clause level. A paragraph that starts with a heading
+pattern opens a node at that level; every other paragraph belongs to the clause that is open. Items such as
+`1.` or `（1）` match no level, so they stay inside their clause. Text before the first heading is the
+preamble, its own chunk; a document in which no style finds clause headings falls back to paragraph chunks,
+so no text is ever dropped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .documents import Document
+
+CN_NUM = "一二三四五六七八九十百千零〇两"
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    pattern: re.Pattern[str]  # group 'label' is the heading label, the rest of the paragraph follows it
+
+
+@dataclass(frozen=True)
+class Style:
+    name: str
+    levels: tuple[Level, ...]  # outermost first; the last one is the clause level
+
+    @property
+    def clause_level(self) -> Level:
+        return self.levels[-1]
+
+
+def _level(name: str, pattern: str) -> Level:
+    return Level(name, re.compile(pattern))
+
+
+POLICY = Style("policy", (
+    _level("part", rf"^(?P<label>[{CN_NUM}]+、)"),
+    _level("clause", rf"^(?P<label>[（(][{CN_NUM}]+[）)])"),
+))
+STATUTE = Style("statute", (
+    _level("编", rf"^(?P<label>第[{CN_NUM}\d]+编)(?:\s|$)"),
+    _level("章", rf"^(?P<label>第[{CN_NUM}\d]+章)(?:\s|$)"),
+    _level("节", rf"^(?P<label>第[{CN_NUM}\d]+节)(?:\s|$)"),
+    _level("article", rf"^(?P<label>第[{CN_NUM}\d]+条(?:之[{CN_NUM}]+)?)(?:\s|　|$)"),
+))
+STYLES: tuple[Style, ...] = (STATUTE, POLICY)
+
+SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+DEPARTMENTS = re.compile(r"[（(]责任单位[：:](?P<list>[^）)\n]*)(?P<close>[）)])?")
+LEAD_PHRASE = re.compile(r"^(?P<title>[^。！？；\n]{1,40})。")
+
+
+@dataclass
+class Clause:
+    """One citable unit: a policy clause, a statute article, a preamble or a fallback paragraph."""
+
+    doc: str  # document title
+    source: str  # document file name
+    path: list[str]  # heading path above the clause, e.g. ["二、全面加强党对职业教育的领导"]
+    label: str  # "（十二）", "第十五条"; "" for preamble and paragraph chunks
+    title: str  # lead phrase, e.g. "落实职业院校用人自主权"
+    text: str  # full text, heading label included
+    kind: str  # "clause" | "article" | "preamble" | "paragraph"
+    sentences: list[str] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    departments_cut: bool = False  # the 责任单位 list is cut off in the source
+
+    @property
+    def citation(self) -> str:
+        # Articles have no lead phrase of their own: the label is the citation ("第十五条").
+        tail = self.label if self.kind == "article" else f"{self.label}{self.title}"
+        return " › ".join([self.doc, *self.path, tail])
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["citation"] = self.citation
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Clause:
+        data = {k: v for k, v in data.items() if k != "citation"}
+        return cls(**data)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on Chinese sentence ends (。！？；) and line breaks; keep the punctuation; drop nothing."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        out.extend(s for s in (p.strip() for p in SENTENCE_END.split(line)) if s)
+    return out
+
+
+def parse_departments(text: str) -> tuple[list[str], bool]:
+    """The responsible departments listed in `（责任单位：…）`, and whether the list is cut off."""
+    match = DEPARTMENTS.search(text)
+    if not match:
+        return [], False
+    items = [d.strip() for d in re.split(r"[、，,]", match.group("list")) if d.strip()]
+    if match.group("close"):
+        return items, False
+    return items[:-1], True  # the last item of a cut-off list is a fragment ("市教")
+
+
+def detect_style(document: Document) -> Style | None:
+    """The style whose clause level matches the most paragraphs (at least one), or None."""
+    best, best_count = None, 0
+    for style in STYLES:
+        count = sum(bool(style.clause_level.pattern.match(p.text)) for p in document.paragraphs)
+        if count > best_count:
+            best, best_count = style, count
+    return best
+
+
+def parse_document(document: Document) -> list[Clause]:
+    style = detect_style(document)
+    if style is None:
+        return [_make_clause(document, [], "", p.text, "paragraph") for p in document.paragraphs]
+    return _parse_with_style(document, style)
+
+
+def _parse_with_style(document: Document, style: Style) -> list[Clause]:
+    clauses: list[Clause] = []
+    path: list[tuple[int, str]] = []  # (level index, heading text) of the open headings
+    chunk: list[str] = []  # paragraphs of the open chunk
+    label = ""  # label of the open clause; "" for text outside any clause
+    seen_heading = False
+
+    def close_chunk() -> None:
+        if not chunk:
+            return
+        if label:
+            kind = "article" if style is STATUTE else "clause"
+        else:
+            kind = "paragraph" if seen_heading else "preamble"
+        clauses.append(_make_clause(document, [t for _, t in path], label, "\n".join(chunk), kind))
+
+    for paragraph in document.paragraphs:
+        depth, found = _match_level(style, paragraph.text)
+        if depth is None:
+            chunk.append(paragraph.text)
+            continue
+        close_chunk()
+        seen_heading = True
+        if depth == len(style.levels) - 1:
+            chunk, label = [paragraph.text], _normalise_label(found)
+        else:
+            path = [(d, t) for d, t in path if d < depth] + [(depth, paragraph.text)]
+            chunk, label = [], ""
+    close_chunk()
+    return clauses
+
+
+def _match_level(style: Style, text: str) -> tuple[int | None, str]:
+    for depth, level in enumerate(style.levels):
+        match = level.pattern.match(text)
+        if match:
+            return depth, match.group("label")
+    return None, ""
+
+
+def _normalise_label(label: str) -> str:
+    return label.replace("(", "（").replace(")", "）")
+
+
+def _sentences(text: str, label: str, title: str) -> list[str]:
+    """Sentences of a clause; a lead phrase standing alone ("（二）总体目标。") joins the sentence after it."""
+    sentences = split_sentences(text)
+    if label and len(sentences) > 1 and sentences[0] == f"{label}{title}。":
+        sentences[:2] = [sentences[0] + sentences[1]]
+    return sentences
+
+
+def _make_clause(document: Document, path: list[str], label: str, text: str, kind: str) -> Clause:
+    departments, cut = parse_departments(text)
+    title = _title(text, label, kind)
+    return Clause(
+        doc=document.title,
+        source=document.name,
+        path=path,
+        label=label,
+        title=title,
+        text=text,
+        kind=kind,
+        sentences=_sentences(text, label, title),
+        departments=departments,
+        departments_cut=cut,
+    )
+
+
+def _title(text: str, label: str, kind: str) -> str:
+    body = text[len(label):].lstrip() if label else text
+    if kind == "preamble":
+        return "前言"
+    match = LEAD_PHRASE.match(body) if kind == "clause" else None
+    if match:
+        return match.group("title")
+    first = re.split(r"[，。；：,;:\n]", body, maxsplit=1)[0]
+    return first if len(first) <= 24 else first[:24] + "…"

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from qa.answer import QuestionError
+
+PLAIN_QUESTIONS = [
+    ("谁负责退役军人的职业培训", "（九）", "退役军人"),
+    ("新进专业教师要几年企业经历？", "（十二）", "3年以上企业工作经历"),
+    ("双师型教师比例要达到多少？", "（十二）", "60%"),
+    ("这个方案的总体目标是什么？", "（二）", "总体目标"),
+    ("精品在线课程要建多少门？", "（八）", "200门精品在线课程"),
+    ("规模企业要按职工总数的多少比例设置实习岗位？", "（十七）", "2%"),
+    ("职业学校教育分为哪几个层次？", "第十五条", "中等职业学校教育、高等职业学校教育"),
+]
+
+
+@pytest.mark.parametrize("question,label,key", PLAIN_QUESTIONS)
+def test_question_finds_its_clause_and_sentence(assistant, question, label, key):
+    answer = assistant.ask(question, k=3)
+    first = answer.results[0]
+    assert first.clause.label == label
+    assert key in first.highlight[0]
+
+
+def test_who_question_puts_clause_nine_first_with_nine_departments(assistant):
+    data = assistant.ask("谁负责退役军人的职业培训", k=5).to_dict()
+    first = data["results"][0]
+    assert first["label"] == "（九）"
+    assert first["departments"] == ["市教育局", "市人力资源和社会保障局", "市财政局", "市退役军人事务局",
+                                    "市农业农村局", "市乡村振兴局", "市残联", "各县市区人民政府", "各园区管委会"]
+    assert set(first) >= {"doc", "path", "label", "title", "citation", "text", "highlight", "units", "score"}
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_is_refused(assistant, question):
+    with pytest.raises(QuestionError, match="问题不能为空"):
+        assistant.ask(question)
+
+
+def test_overlong_question_is_cut_with_a_note(assistant):
+    answer = assistant.ask("职业教育" * 3000, k=2)
+    assert len(answer.question) == 500 and answer.notes and len(answer.results) == 2

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.documents import Document, Paragraph, read_document
+from qa.structure import parse_departments, parse_document, split_sentences
+
+from .conftest import LAW, PLAN
+
+CLAUSE_TITLES = [
+    "指导思想", "总体目标", "全面加强党的建设", "提高职业教育治理水平", "深化“三全育人”综合改革",
+    "确立高层次高质量发展方向", "提高中等职业教育发展水平", "提升信息化育人能力", "着力打造“中部匠都”",
+    "扩大职业教育开放合作", "加快实施职普教育融通", "落实职业院校用人自主权", "完善职业教育评价机制",
+    "建设产教融合示范园区", "统筹专业对接产业布局", "激发企业参与职业教育积极性", "强化校企双主体协同育人",
+    "推动职业教育集团化办学",
+]
+LABELS = ["（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）", "（十）",
+          "（十一）", "（十二）", "（十三）", "（十四）", "（十五）", "（十六）", "（十七）", "（十八）"]
+PARTS = ["一、总体要求", "二、全面加强党对职业教育的领导", "三、推进职业院校高位优质发展", "四、创新职教发展机制",
+         "五、提高服务“三强一化”能力"]
+EDU, HR, GOV, PARKS = "市教育局", "市人力资源和社会保障局", "各县市区人民政府", "各园区管委会"
+DRC, IIT, FIN, LAND, SASAC = "市发展改革委", "市工业和信息化局", "市财政局", "市自然资源和规划局", "市国资委"
+# Written by hand from the plan's text, in the plan's order.
+DEPARTMENTS = {
+    "（三）": ["市委组织部", EDU, HR],
+    "（四）": [EDU, HR],
+    "（五）": [EDU, HR],
+    "（六）": [EDU, DRC, HR, GOV],
+    "（七）": [EDU, HR, GOV],
+    "（八）": [EDU, HR, GOV],
+    "（九）": [EDU, HR, FIN, "市退役军人事务局", "市农业农村局", "市乡村振兴局", "市残联", GOV, PARKS],
+    "（十）": [EDU, HR, GOV],
+    "（十一）": [EDU, HR, GOV],
+    "（十二）": ["市委编办", HR, FIN, EDU, GOV],
+    "（十三）": [EDU, HR, GOV],
+    "（十四）": [DRC, EDU, IIT, HR, FIN, LAND, GOV, PARKS],
+    "（十五）": [IIT, FIN, DRC, EDU, HR, SASAC, LAND, GOV, PARKS],
+    "（十六）": [DRC, EDU, IIT, SASAC, FIN, LAND, GOV, PARKS],
+    "（十七）": [EDU, IIT, SASAC, HR, GOV, PARKS],
+}
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return parse_document(read_document(PLAN))
+
+
+@pytest.fixture(scope="module")
+def law():
+    return parse_document(read_document(LAW))
+
+
+def test_plan_has_preamble_five_parts_and_eighteen_clauses(plan):
+    assert plan[0].kind == "preamble" and plan[0].text.startswith("为贯彻落实")
+    clauses = [c for c in plan if c.kind == "clause"]
+    assert [c.label for c in clauses] == LABELS
+    assert [c.title for c in clauses] == CLAUSE_TITLES
+    assert sorted({c.path[0] for c in clauses}, key=PARTS.index) == PARTS
+    assert [c.label for c in clauses if c.path == ["三、推进职业院校高位优质发展"]] == LABELS[5:10]
+
+
+def test_plan_departments_exact(plan):
+    by_label = {c.label: c for c in plan}
+    for label, expected in DEPARTMENTS.items():
+        assert by_label[label].departments == expected, label
+        assert not by_label[label].departments_cut
+    assert by_label["（一）"].departments == [] and by_label["（二）"].departments == []
+
+
+def test_cut_off_clause_is_kept_and_flagged(plan):
+    last = plan[-1]
+    assert last.label == "（十八）" and last.departments_cut and last.departments == []
+    assert "职业教育集团参与率达到100%。" in last.text
+
+
+def test_citation_is_document_part_clause(plan):
+    nine = next(c for c in plan if c.label == "（九）")
+    assert nine.citation == "关于加快推进职业教育现代化服务的实施方案 › 三、推进职业院校高位优质发展 › （九）着力打造“中部匠都”"
+
+
+def test_no_plan_text_is_lost(plan):
+    paragraphs = [p.text for p in read_document(PLAN).paragraphs]
+    assert "\n".join(c.text for c in plan) == "\n".join(p for p in paragraphs if not p.startswith(tuple(PARTS)))
+
+
+def test_law_chapters_and_articles(law):
+    articles = [c for c in law if c.kind == "article"]
+    assert len(articles) == 69
+    assert articles[0].label == "第一条" and articles[-1].label == "第六十九条"
+    assert len({tuple(c.path) for c in articles}) == 8
+    fifteen = next(c for c in articles if c.label == "第十五条")
+    assert fifteen.path == ["第二章 职业教育体系"]
+    assert fifteen.citation == "中华人民共和国职业教育法 › 第二章 职业教育体系 › 第十五条"
+    assert "中等职业学校教育、高等职业学校教育" in fifteen.text
+    # a second paragraph of an article stays in that article
+    assert "机关、事业单位对其工作人员实施的专门培训" in next(c for c in articles if c.label == "第二条").text
+
+
+def _doc(*texts: str, title: str = "测试") -> Document:
+    return Document(Path("t.txt"), title, [Paragraph(t) for t in texts], "0")
+
+
+def test_article_zhi_yi_and_sections():
+    clauses = parse_document(_doc("第一章 总则", "第一节 一般规定", "第十条 甲。", "第十条之一 乙。", "第二节 其他", "第十一条 丙。"))
+    assert [(c.label, c.path) for c in clauses] == [
+        ("第十条", ["第一章 总则", "第一节 一般规定"]),
+        ("第十条之一", ["第一章 总则", "第一节 一般规定"]),
+        ("第十一条", ["第一章 总则", "第二节 其他"]),
+    ]
+
+
+def test_items_stay_inside_their_clause():
+    clauses = parse_document(_doc("一、总则", "（一）目标任务。总体要求如下：", "1.第一项；", "（1）细项。", "（二）保障。"))
+    assert [c.label for c in clauses] == ["（一）", "（二）"]
+    assert clauses[0].text == "（一）目标任务。总体要求如下：\n1.第一项；\n（1）细项。"
+
+
+def test_text_between_part_heading_and_first_clause_is_kept():
+    clauses = parse_document(_doc("一、总则", "本部分说明。", "（一）甲。"))
+    assert [(c.kind, c.text) for c in clauses] == [("paragraph", "本部分说明。"), ("clause", "（一）甲。")]
+
+
+def test_document_without_headings_falls_back_to_paragraphs():
+    clauses = parse_document(_doc("第一段文字。", "第二段文字。"))
+    assert [(c.kind, c.text) for c in clauses] == [("paragraph", "第一段文字。"), ("paragraph", "第二段文字。")]
+
+
+def test_departments_parsing():
+    assert parse_departments("……。（责任单位：市教育局、市财政局）") == (["市教育局", "市财政局"], False)
+    assert parse_departments("……。(责任单位:市教育局、市财政局)") == (["市教育局", "市财政局"], False)
+    assert parse_departments("……。（责任单位：市教育局、市财") == (["市教育局"], True)
+    assert parse_departments("没有责任单位的条款。") == ([], False)
+
+
+def test_sentences_keep_punctuation_and_split_semicolons():
+    assert split_sentences("甲。乙；丙！\n丁") == ["甲。", "乙；", "丙！", "丁"]
