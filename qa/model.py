@@ -348,8 +348,10 @@ def _load_embedder(spec: str) -> Embedder:
 
 def _load_st(name_or_path: str, model_kwargs: dict[str, Any] | None = None):
     import torch
+    import transformers
     from sentence_transformers import SentenceTransformer
 
+    transformers.utils.logging.disable_progress_bar()  # the CLI prints its own progress, not per-tensor bars
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     try:
         kwargs = {"dtype": torch.float32, **(model_kwargs or {})}  # fp16 on disk, float32 to compute
