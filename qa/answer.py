@@ -10,13 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .facts import TARGET, Target, duties, extract_targets, resolve_department
 from .index import Index, open_index
+from .intent import Intent, classify
 from .model import load_embedder
 from .search import Hit, Searcher
 from .structure import Clause
 
 MAX_QUESTION_CHARS = 500  # longer input is cut: the model reads 512 tokens and nobody asks that much
 REPO = Path(__file__).resolve().parent.parent
+NOT_FOUND = "文件中未找到相关内容"
+# A question whose topic words are covered below this share (Searcher.coverage) is declined as not in the
+# documents; calibrated on the tune split of eval/questions.jsonl with `qa eval --calibrate` (eval/RESULTS.md).
+COVERAGE_MIN = 0.467
+BOTH_STRONG = 0.97  # a second clause whose fused score is this close to the first is also "responsible"
+NUMBER_SENTENCE_RATIO = 0.9  # a sentence with a number beats the best sentence if it scores this close
 
 
 class QuestionError(Exception):
@@ -37,24 +45,49 @@ class Result:
     score: float
     highlight: list[str]
     units: list[dict[str, Any]]  # the clause's sentences ranked for this question: text, position, score
+    weak: bool = False  # shown as a nearest match only: the question seems not to be in the documents
 
     def to_dict(self) -> dict[str, Any]:
         c = self.clause
         return {
             "doc": c.doc, "path": c.path, "label": c.label, "title": c.title, "citation": c.citation,
             "text": c.text, "highlight": self.highlight, "units": self.units, "score": round(self.score, 6),
-            "departments": c.departments, "departments_cut": c.departments_cut, "kind": c.kind,
+            "departments": c.departments, "departments_cut": c.departments_cut, "kind": c.kind, "weak": self.weak,
         }
+
+
+def clause_ref(clause: Clause) -> dict[str, Any]:
+    return {"label": clause.label, "title": clause.title, "citation": clause.citation,
+            "departments": clause.departments, "departments_cut": clause.departments_cut}
+
+
+@dataclass
+class Direct:
+    """The direct answer built from the text: who is responsible, a department's duties, a target, …"""
+
+    type: str  # "units" | "duties" | "target" | "clause" | "none" | "passages"
+    text: str
+    units: list[str] = field(default_factory=list)  # responsible departments (type "units")
+    clauses: list[Clause] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "text": self.text, "units": self.units,
+                "clauses": [clause_ref(c) for c in self.clauses], "targets": [t.to_dict() for t in self.targets]}
 
 
 @dataclass
 class Answer:
     question: str
     results: list[Result]
+    direct: Direct | None = None
+    intent: str = "general"
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"question": self.question, "results": [r.to_dict() for r in self.results]}
+        data: dict[str, Any] = {"question": self.question, "intent": self.intent, "results": [r.to_dict() for r in self.results]}
+        if self.direct:
+            data["answer"] = self.direct.to_dict()
         if self.notes:
             data["notes"] = self.notes
         return data
@@ -65,6 +98,8 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     text = " ".join((question or "").split())
     if not text:
         raise QuestionError("问题不能为空，请输入要查询的内容")
+    if not any(ch.isalnum() for ch in text):
+        raise QuestionError("问题中没有可检索的文字，请用文字描述要查询的内容")
     notes = []
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS]
@@ -72,9 +107,19 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     return text, notes
 
 
-def result_of(index: Index, hit: Hit) -> Result:
+def result_of(index: Index, hit: Hit, weak: bool = False) -> Result:
     units = [{"index": s.index, "text": s.text, "score": round(s.score, 6)} for s in hit.sentences[:3]]
-    return Result(index.clauses[hit.clause], hit.score, hit.highlight, units)
+    return Result(index.clauses[hit.clause], hit.score, hit.highlight, units, weak)
+
+
+def department_sentence(clause: Clause) -> str | None:
+    return next((s for s in clause.sentences if "责任单位" in s), None)
+
+
+def lead_with(result: Result, sentence: str | None) -> None:
+    """Make `sentence` the first highlighted sentence of a result (the rest keep their order)."""
+    if sentence:
+        result.highlight = [sentence] + [s for s in result.highlight if s != sentence]
 
 
 class Assistant:
@@ -87,18 +132,94 @@ class Assistant:
         self.index = open_index(index_dir or default_index(), corpus or default_corpus(), self.embedder,
                                 rebuild=rebuild, progress=progress, say=say)
         self.searcher = Searcher(self.index, self.embedder, mode=mode)
+        self.targets = extract_targets(self.index.clauses)
 
     def ask(self, question: str, k: int = 5) -> Answer:
         text, notes = clean_question(question)
+        intent = classify(text, resolve_department(text, self.index.clauses))
+        if intent.kind == "clause":
+            found = lookup(self.index.clauses, intent, text)
+            if found:
+                return self._clause_answer(text, found, notes)
+            notes.append("未找到问题中指定的条款，以下为检索结果")
+        if intent.kind == "duties":
+            return self._duties_answer(text, intent.department, notes)
         hits = self.searcher.search(text, k=k)
-        return Answer(text, [result_of(self.index, h) for h in hits], notes)
+        weak = not hits or self.searcher.coverage(text) < COVERAGE_MIN
+        results = [result_of(self.index, h, weak) for h in hits]
+        answer = Answer(text, results, intent=intent.kind, notes=notes)
+        if weak:
+            answer.direct = Direct("none", NOT_FOUND)
+        elif intent.kind == "who":
+            answer.direct = self._who(results)
+        elif intent.kind == "number":
+            answer.direct = self._number(results, hits)
+        else:
+            answer.direct = Direct("passages", results[0].highlight[0] if results[0].highlight else "",
+                                   clauses=[results[0].clause])
+        return answer
+
+    # -- direct answers
+
+    def _who(self, results: list[Result]) -> Direct | None:
+        listed = [r for r in results[:3] if r.clause.departments]
+        if not listed:
+            return None
+        chosen = [listed[0]] + [r for r in listed[1:2] if r.score >= BOTH_STRONG * listed[0].score]
+        for result in chosen:
+            lead_with(result, department_sentence(result.clause))
+        lines = [f"{r.clause.label}{r.clause.title}：{'、'.join(r.clause.departments)}" for r in chosen]
+        return Direct("units", "\n".join(lines), units=list(chosen[0].clause.departments),
+                      clauses=[r.clause for r in chosen])
+
+    def _number(self, results: list[Result], hits: list[Hit]) -> Direct | None:
+        best, hit = results[0], hits[0]
+        numbered = [s for s in hit.sentences if TARGET.search(s.text)]
+        if numbered and numbered[0].score >= NUMBER_SENTENCE_RATIO * hit.sentences[0].score:
+            lead_with(best, numbered[0].text)
+        sentence = best.highlight[0] if best.highlight else ""
+        targets = [t for t in self.targets if t.sentence == sentence and t.citation == best.clause.citation]
+        return Direct("target" if targets else "passages", sentence, clauses=[best.clause], targets=targets)
+
+    def _duties_answer(self, text: str, department: str, notes: list[str]) -> Answer:
+        clauses = duties(department, self.index.clauses)
+        results = [Result(c, 1.0, [department_sentence(c) or c.sentences[0]], []) for c in clauses]
+        lines = [f"{c.label}{c.title}" for c in clauses]
+        direct = Direct("duties", f"{department}是以下 {len(clauses)} 项工作的责任单位：" + "；".join(lines),
+                        units=[department], clauses=clauses)
+        return Answer(text, results, direct, intent="duties", notes=notes)
+
+    def _clause_answer(self, text: str, clauses: list[Clause], notes: list[str]) -> Answer:
+        results = [Result(c, 1.0, c.sentences[:1], []) for c in clauses]
+        direct = Direct("clause", "；".join(c.citation for c in clauses), clauses=clauses)
+        return Answer(text, results, direct, intent="clause", notes=notes)
+
+
+def lookup(clauses: list[Clause], intent: Intent, question: str) -> list[Clause]:
+    """Clauses a question names: a clause label, a part of a policy, or a law article."""
+    if intent.article:
+        found = [c for c in clauses if c.kind == "article" and c.label == intent.article]
+    elif intent.clause:
+        found = [c for c in clauses if c.kind == "clause" and c.label == intent.clause]
+    else:
+        found = [c for c in clauses if c.kind == "clause" and c.path and c.path[0].startswith(f"{intent.part}、")]
+    named = [c for c in found if _short_title(c.doc) in question]
+    return named or found
+
+
+def _short_title(title: str) -> str:
+    return title.removeprefix("中华人民共和国").removeprefix("关于")[:6]
 
 
 def render_text(answer: Answer) -> str:
     """Plain-text rendering for the terminal: each cited clause with its highlighted sentence."""
     lines = [f"问题：{answer.question}", *[f"（{n}）" for n in answer.notes]]
+    if answer.direct and answer.direct.type != "passages":
+        lines += ["", f"答：{answer.direct.text}"]
+    if answer.direct and answer.direct.type == "none" and answer.results:
+        lines.append("以下为最接近的条款（相关度低，仅供参考）：")
     if not answer.results:
-        lines.append("文件中未找到相关内容。")
+        lines.append(f"{NOT_FOUND}。")
     for rank, result in enumerate(answer.results, start=1):
         c = result.clause
         lines.append("")

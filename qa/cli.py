@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .answer import Assistant, QuestionError, default_corpus, default_index, render_text
+from .answer import REPO, Assistant, QuestionError, default_corpus, default_index, render_text
 from .documents import DocumentError
 from .index import IndexUnusable, build_index
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--auth", default=None, help="访问口令，格式 用户名:密码")
     _add_common(serve)
     serve.set_defaults(func=cmd_serve)
+
+    evaluate = sub.add_parser("eval", help="用问题集评估检索质量（BM25、向量、混合并列）")
+    evaluate.add_argument("file", nargs="?", type=Path, default=REPO / "eval" / "questions.jsonl")
+    evaluate.add_argument("--split", choices=("test", "tune", "all"), default="test",
+                          help="评估哪一部分问题（默认 test：调参时未使用的部分）")
+    evaluate.add_argument("--modes", default=",".join(MODES), help="逗号分隔：hybrid,dense,bm25")
+    evaluate.add_argument("--calibrate", action="store_true", help="只给出拒答阈值建议（用 --split tune）")
+    _add_common(evaluate)
+    evaluate.set_defaults(func=cmd_eval)
 
     model = sub.add_parser("model", help="嵌入模型")
     model_sub = model.add_subparsers(dest="model_command", required=True)
@@ -130,6 +139,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise QuestionError("--auth 的格式应为 用户名:密码")
         auth = (user, password)
     launch(_assistant(args), host=args.host, port=args.port, auth=auth)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import run
+
+    if not args.file.is_file():
+        raise QuestionError(f"问题文件不存在：{args.file}")
+    modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+    if not modes or any(m not in MODES for m in modes):
+        raise QuestionError(f"--modes 只能是 {','.join(MODES)} 的组合")
+    print(run(_assistant(args), args.file, args.split, modes, calibrate_only=args.calibrate))
     return 0
 
 

@@ -17,15 +17,63 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
 from .index import Index, tokenize
 
+FUSION = "zscore"  # "rrf": reciprocal rank fusion; "zscore": weighted sum of per-channel z-scores
 RRF_K = 60
 DEPTH = 200  # candidates each channel contributes on a large corpus
-WEIGHTS = {"dense_clause": 1.0, "dense_sentence": 1.0, "bm25_clause": 1.0, "bm25_sentence": 1.0}
+WEIGHTS = {"dense_clause": 2.0, "dense_sentence": 1.0, "bm25_clause": 1.0, "bm25_sentence": 0.5}  # eval/tune_fusion.py
 MODES = ("hybrid", "dense", "bm25")
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, list[str]]:
+    """Colloquial term -> the documents' terms (qa/data/synonyms.tsv)."""
+    text = resources.files("qa").joinpath("data", "synonyms.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {row[0]: row[1].split() for row in rows}
+
+
+def _split_colloquial(question: str) -> tuple[str, list[str]]:
+    """The question without its colloquial words, and the documents' terms for them."""
+    extra: list[str] = []
+    rest = question
+    for term in sorted(synonyms(), key=len, reverse=True):  # longest first: "兼职老师" before "老师"
+        if term in rest:
+            rest = rest.replace(term, " ")
+            extra.extend(t for t in synonyms()[term] if t not in question and t not in extra)
+    return rest, extra
+
+
+def expand_query(question: str) -> str:
+    """Append the documents' terms for the colloquial words a question uses ("网课" -> "在线课程")."""
+    _, extra = _split_colloquial(question)
+    return f"{question} {' '.join(extra)}" if extra else question
+
+
+# Words that carry no topic: question words and everyday function words (content words are 2+ characters).
+QUESTION_WORDS = set(
+    "什么 怎么 怎样 如何 多少 哪些 哪个 哪里 是否 可以 不能 能不能 能否 有没有 是不是 需要 应该 一下 还是 这个 那个 时候 "
+    "怎么样 为什么 什么样 要求 规定 情况 问题 有关 相关 主要 内容 我们 你们 他们 现在 以后 说到底 到底".split())
+
+
+def content_terms(question: str) -> list[str]:
+    """The question's topic words in the documents' vocabulary: colloquial words replaced by document terms,
+    question words and single characters dropped."""
+    rest, extra = _split_colloquial(question)
+    terms = tokenize(rest) + [t for term in extra for t in tokenize(term)]
+    return [t for t in terms if len(t) >= 2 and t not in QUESTION_WORDS]
+
+
+def coverage(question: str, vocabulary: dict) -> float:
+    """Share of the question's topic words that occur anywhere in the indexed documents (0 when none)."""
+    terms = content_terms(question)
+    return sum(t in vocabulary for t in terms) / len(terms) if terms else 0.0
 
 
 @dataclass
@@ -47,6 +95,27 @@ class Hit:
         return [s.text for s in self.sentences[:1]]
 
 
+def fuse(channels: dict[str, dict[int, float]]) -> dict[int, float]:
+    """Combine the channels' clause scores (see the module docstring for the method in use)."""
+    fused: dict[int, float] = defaultdict(float)
+    for name, scores in channels.items():
+        ranked = sorted(scores, key=scores.get, reverse=True)[:DEPTH]
+        if FUSION == "rrf":
+            for rank, clause in enumerate(ranked, start=1):
+                fused[clause] += WEIGHTS[name] / (RRF_K + rank)
+            continue
+        values = np.array([scores[c] for c in ranked])
+        if len(values) < 2 or values.std() == 0:
+            continue
+        # z-score among this channel's candidates: keeps how far ahead the best clause is, which ranks lose
+        for clause, z in zip(ranked, (values - values.mean()) / values.std()):
+            fused[clause] += WEIGHTS[name] * z
+    if FUSION != "rrf":  # a clause missing from a channel gets that channel's lowest contribution
+        floor = min(fused.values(), default=0.0)
+        fused = defaultdict(float, {c: v - floor for c, v in fused.items()})
+    return fused
+
+
 class Searcher:
     def __init__(self, index: Index, embedder, mode: str = "hybrid"):
         if mode not in MODES:
@@ -57,15 +126,17 @@ class Searcher:
         self._sentence_start = np.searchsorted(self._clause_of_sentence, np.arange(len(index.clauses) + 1))
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
-        channels, sentence_scores = self._channel_scores(question)
-        fused: dict[int, float] = defaultdict(float)
-        for name, scores in channels.items():
-            for rank, clause in enumerate(sorted(scores, key=scores.get, reverse=True)[:DEPTH], start=1):
-                fused[clause] += WEIGHTS[name] / (RRF_K + rank)
+        channels, sentence_scores = self._channel_scores(expand_query(question))
+        fused = fuse(channels)
         order = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         hits = [Hit(c, fused[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order]
         self._rank_sentences(hits, *sentence_scores)
         return hits
+
+    def coverage(self, question: str) -> float:
+        """Whether the documents speak of the question's topic at all (see `coverage`). Cosines do not tell:
+        e5 scores an unrelated question ("个人所得税起征点") as close as a colloquial in-scope one."""
+        return coverage(question, self.index.bm25_clauses.vocab_dict)
 
     # -- channels
 

@@ -1,0 +1,55 @@
+"""What kind of answer a question asks for: documented rules, first match wins.
+
+| intent  | rule (checked in this order)                                                              | example |
+|---------|-------------------------------------------------------------------------------------------|---------|
+| clause  | names a clause `（十二）`, a part `第三部分`/`第三项`, or an article `第十五条`                | 职业教育法第十五条 |
+| duties  | names a listed department (or its alias) with 负责/参与/涉及/承担/哪些工作/管什么, and no 谁  | 市财政局负责哪些工作？ |
+| who     | 谁负责/谁管/谁牵头 / 由谁 / 归谁 / 哪个部门 / 哪些部门 / 哪些单位 / 牵头 / 找哪个            | 谁负责退役军人培训？ |
+| number  | 多少 / 几个 / 几所 / 几名 / 几年 / 比例 / 达到 / 到2025年 / 百分之 / 几门 / 几家 …            | 双师型比例要达到多少？ |
+| general | anything else                                                                             | 这个方案的总体目标是什么？ |
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CN = "一二三四五六七八九十百零〇两"
+CLAUSE_REF = re.compile(rf"[（(](?P<clause>[{CN}]+)[）)]")
+PART_REF = re.compile(rf"第(?P<part>[{CN}\d]+)(?:部分|大部分)")
+ARTICLE_REF = re.compile(rf"第(?P<article>[{CN}\d]+)条(?:之[{CN}]+)?")
+WHO = re.compile(r"谁(?:负责|来负责|牵头|管|来管|主管|落实|来落实|来抓)|由谁|归谁|找谁|哪个部门|哪些部门|哪个单位|哪些单位|"
+                 r"什么部门|什么单位|牵头|找哪|责任单位")
+DUTY_VERB = re.compile(r"负责|参与|涉及|承担|哪些工作|什么工作|哪些任务|哪些事|管什么|管哪些|哪一条|哪几条|哪些条")
+NUMBER = re.compile(r"多少|几[个所名年门家条项人成]|比例|达到|到20\d\d年|百分之|几成|多大|数量|人次|目标是几")
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: str  # "clause" | "duties" | "who" | "number" | "general"
+    clause: str = ""  # （十二）, for kind == "clause"
+    part: str = ""  # 三, for a part lookup
+    article: str = ""  # 第十五条, for an article lookup
+    department: str = ""  # the canonical department name, for kind == "duties"
+
+
+def classify(question: str, department: str | None = None) -> Intent:
+    """`department` is the listed department the question names, if any (see facts.resolve_department)."""
+    if match := ARTICLE_REF.search(question):
+        return Intent("clause", article=match.group(0))
+    if match := CLAUSE_REF.search(question):
+        return Intent("clause", clause=f"（{match.group('clause')}）")
+    if match := PART_REF.search(question):
+        return Intent("clause", part=_cn_number(match.group("part")))
+    if department and DUTY_VERB.search(question) and "谁" not in question:
+        return Intent("duties", department=department)
+    if WHO.search(question):
+        return Intent("who")
+    if NUMBER.search(question):
+        return Intent("number")
+    return Intent("general")
+
+
+def _cn_number(text: str) -> str:
+    """Part numbers are written 一、二、…; accept digits too."""
+    digits = "零一二三四五六七八九十"
+    return digits[int(text)] if text.isdigit() and int(text) <= 10 else text
