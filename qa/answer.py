@@ -152,6 +152,10 @@ class Assistant:
             answer.direct = Direct("none", NOT_FOUND)
         elif intent.kind == "who":
             answer.direct = self._who(results)
+            if answer.direct:  # the clauses whose 责任单位 answer the question lead the list
+                chosen = answer.direct.clauses
+                answer.results = [r for r in results if r.clause in chosen] + \
+                    [r for r in results if r.clause not in chosen]
         elif intent.kind == "number":
             answer.direct = self._number(results, hits)
         else:

@@ -27,7 +27,7 @@ from .index import Index, tokenize
 FUSION = "zscore"  # "rrf": reciprocal rank fusion; "zscore": weighted sum of per-channel z-scores
 RRF_K = 60
 DEPTH = 200  # candidates each channel contributes on a large corpus
-WEIGHTS = {"dense_clause": 2.0, "dense_sentence": 1.0, "bm25_clause": 1.0, "bm25_sentence": 0.5}  # eval/tune_fusion.py
+WEIGHTS = {"dense_clause": 1.0, "dense_sentence": 1.0, "bm25_clause": 0.5, "bm25_sentence": 0.5}  # eval/tune_fusion.py
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -67,7 +67,7 @@ def content_terms(question: str) -> list[str]:
     question words and single characters dropped."""
     rest, extra = _split_colloquial(question)
     terms = tokenize(rest) + [t for term in extra for t in tokenize(term)]
-    return [t for t in terms if len(t) >= 2 and t not in QUESTION_WORDS]
+    return [t for t in terms if len(t) >= 2 and not t.startswith("#") and t not in QUESTION_WORDS]
 
 
 def coverage(question: str, vocabulary: dict) -> float:
