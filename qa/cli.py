@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="读取文档并建立索引")
+    build.add_argument("--sentence-vectors", choices=("auto", "on", "off"), default="auto",
+                       help="是否为每个句子计算向量（auto：句子数不超过 5 万时计算）")
     _add_common(build)
     build.set_defaults(func=cmd_build)
 
@@ -79,7 +81,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     embedder = load_embedder(args.model)
     loaded = time.perf_counter()
-    index = build_index(corpus, folder, embedder, progress=True)
+    index = build_index(corpus, folder, embedder, progress=True, sentence_vectors=args.sentence_vectors)
     done = time.perf_counter()
     counts = index.manifest["counts"]
     for note in index.notes:

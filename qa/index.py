@@ -33,7 +33,9 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 BM25_PARAMS = {"k1": 1.5, "b": 0.5}  # b tuned on the tune split (0.3 / 0.5 / 0.75 / 0.9 tried)
 BIGRAMS = True  # add character bigrams to the BM25 terms (see tokenize)
-ENCODE_CHUNK = 64  # passages per progress-bar step
+ENCODE_CHUNK = 256  # passages per progress-bar step
+ENCODE_BATCH = 32  # passages per forward pass
+SENTENCE_VECTOR_LIMIT = 50_000  # "auto": sentence vectors up to this many sentences
 # Characters that are never useful search terms on their own.
 PUNCT = set("，。、；：？！“”‘’（）《》【】〔〕—…·,.;:?!\"'()[]<>-_/\\|　 \t\n%％+")
 
@@ -56,7 +58,7 @@ class Index:
     clauses: list[Clause]
     sentence_refs: list[SentenceRef]
     clause_vectors: Any  # faiss.Index over clause vectors
-    sentence_vectors: Any  # faiss.Index over sentence vectors
+    sentence_vectors: Any  # faiss.Index over sentence vectors, or None (large collections, see build_index)
     bm25_clauses: Any  # bm25s.BM25
     bm25_sentences: Any
     notes: list[str] = field(default_factory=list)
@@ -113,24 +115,35 @@ def read_corpus(folder: Path) -> list[Document]:
     return [read_document(path) for path in files]
 
 
-def build_index(corpus: Path, folder: Path, embedder, progress: bool = True) -> Index:
-    """Read, parse, embed and store the corpus as a new index generation; return the loaded index."""
+def build_index(corpus: Path, folder: Path, embedder, progress: bool = True,
+                sentence_vectors: str = "auto") -> Index:
+    """Read, parse, embed and store the corpus as a new index generation; return the loaded index.
+
+    `sentence_vectors`: "on", "off" or "auto" (on up to SENTENCE_VECTOR_LIMIT sentences). Sentence vectors
+    make the dense channel find the one answering sentence of a long clause; on a large collection
+    (60,000 articles, 190,000 sentences) they would triple the build time, and sentences are then ranked
+    by BM25 and the clause vector alone."""
     documents = read_corpus(corpus)
     clauses = [clause for document in documents for clause in parse_document(document)]
     refs = sentence_refs(clauses)
+    with_sentences = sentence_vectors == "on" or (sentence_vectors == "auto" and len(refs) <= SENTENCE_VECTOR_LIMIT)
     started = time.perf_counter()
-    texts = [clause_passage(c) for c in clauses] + [clauses[r.clause].sentences[r.sentence] for r in refs]
+    texts = [clause_passage(c) for c in clauses]
+    if with_sentences:
+        texts += [clauses[r.clause].sentences[r.sentence] for r in refs]
     vectors = _encode(embedder, texts, progress)
     folder.mkdir(parents=True, exist_ok=True)
     generation = folder / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     try:
         generation.mkdir()
-        _write_generation(generation, clauses, refs, vectors[: len(clauses)], vectors[len(clauses):])
+        _write_generation(generation, clauses, refs, vectors[: len(clauses)],
+                          vectors[len(clauses):] if with_sentences else None)
         manifest = {
             "format_version": FORMAT_VERSION, "generation": generation.name, "model": embedder.name,
             "model_fingerprint": embedder.fingerprint, "dimension": embedder.dim,
             "corpus": str(corpus.resolve()), "documents": {d.name: d.sha256 for d in documents},
             "counts": {"documents": len(documents), "clauses": len(clauses), "sentences": len(refs)},
+            "sentence_vectors": with_sentences,
             "build_seconds": round(time.perf_counter() - started, 2),
             "files": _checksums(generation),
         }
@@ -145,26 +158,31 @@ def build_index(corpus: Path, folder: Path, embedder, progress: bool = True) -> 
 
 
 def _encode(embedder, texts: list[str], progress: bool) -> np.ndarray:
+    """Embed all texts, shortest first: batches of similar length waste no time on padding (2.4x faster
+    than document order on the laws), then put the vectors back in the texts' order."""
     from tqdm import tqdm
 
-    chunks = [texts[i:i + ENCODE_CHUNK] for i in range(0, len(texts), ENCODE_CHUNK)]
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     bar = tqdm(total=len(texts), desc="向量化", unit="段", disable=not progress, leave=False)
-    out = []
-    for chunk in chunks:
-        out.append(embedder.encode_passages(chunk))
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        chunk = order[start:start + ENCODE_CHUNK]
+        out[chunk] = embedder.encode_passages([texts[i] for i in chunk], batch_size=ENCODE_BATCH)
         bar.update(len(chunk))
     bar.close()
-    return np.concatenate(out) if out else np.zeros((0, embedder.dim), dtype=np.float32)
+    return out
 
 
 def _write_generation(folder: Path, clauses: list[Clause], refs: list[SentenceRef],
-                      clause_vecs: np.ndarray, sentence_vecs: np.ndarray) -> None:
+                      clause_vecs: np.ndarray, sentence_vecs: np.ndarray | None) -> None:
     import bm25s
     import faiss
 
     (folder / "clauses.json").write_text(
         json.dumps([c.to_dict() for c in clauses], ensure_ascii=False), encoding="utf-8")
     for name, vecs in (("clauses.faiss", clause_vecs), ("sentences.faiss", sentence_vecs)):
+        if vecs is None:
+            continue
         flat = faiss.IndexFlatIP(vecs.shape[1])
         flat.add(vecs)
         faiss.write_index(flat, str(folder / name))
@@ -239,7 +257,8 @@ def load_index(folder: Path) -> Index:
     return Index(
         folder=folder, manifest=manifest, clauses=clauses, sentence_refs=sentence_refs(clauses),
         clause_vectors=faiss.read_index(str(generation / "clauses.faiss")),
-        sentence_vectors=faiss.read_index(str(generation / "sentences.faiss")),
+        sentence_vectors=faiss.read_index(str(generation / "sentences.faiss"))
+        if (generation / "sentences.faiss").exists() else None,
         bm25_clauses=bm25s.BM25.load(str(generation / "bm25-clauses"), show_progress=False, verbosity=0),
         bm25_sentences=bm25s.BM25.load(str(generation / "bm25-sentences"), show_progress=False, verbosity=0),
     )

@@ -148,8 +148,9 @@ class Searcher:
         if self.mode in ("hybrid", "dense"):
             query = self.embedder.encode_queries([question])
             out["dense_clause"] = self._dense(self.index.clause_vectors, query)
-            sentence_dense = self._dense(self.index.sentence_vectors, query)
-            out["dense_sentence"] = self._best_per_clause(sentence_dense)
+            if self.index.sentence_vectors is not None:
+                sentence_dense = self._dense(self.index.sentence_vectors, query)
+                out["dense_sentence"] = self._best_per_clause(sentence_dense)
         if self.mode in ("hybrid", "bm25"):
             terms = tokenize(question)
             out["bm25_clause"] = self._bm25(self.index.bm25_clauses, terms)
