@@ -129,36 +129,36 @@ class Assistant:
                  mode: str = "hybrid", rebuild: bool = True, progress: bool = True, say: Any = None,
                  embedder: Any = None):
         self.embedder = embedder or load_embedder(model)
-        self.index = open_index(index_dir or default_index(), corpus or default_corpus(), self.embedder,
+        self.index = open_index(Path(index_dir or default_index()), Path(corpus or default_corpus()), self.embedder,
                                 rebuild=rebuild, progress=progress, say=say)
         self.searcher = Searcher(self.index, self.embedder, mode=mode)
         self.targets = extract_targets(self.index.clauses)
 
-    def ask(self, question: str, k: int = 5) -> Answer:
+    def ask(self, question: str, k: int = 5, docs: set[str] | None = None) -> Answer:
+        """Answer one question; `docs` limits the answer to those documents (titles)."""
         text, notes = clean_question(question)
-        intent = classify(text, resolve_department(text, self.index.clauses))
+        clauses = [c for c in self.index.clauses if docs is None or c.doc in docs]
+        intent = classify(text, resolve_department(text, clauses))
         if intent.kind == "clause":
-            found = lookup(self.index.clauses, intent, text)
+            found = lookup(clauses, intent, text)
             if found:
                 return self._clause_answer(text, found, notes)
             notes.append("未找到问题中指定的条款，以下为检索结果")
         if intent.kind == "duties":
-            return self._duties_answer(text, intent.department, notes)
-        hits = self.searcher.search(text, k=k)
+            return self._duties_answer(text, duties(intent.department, clauses), intent.department, notes)
+        hits = self.searcher.search(text, k=k, docs=docs)
         weak = not hits or self.searcher.coverage(text) < COVERAGE_MIN
         results = [result_of(self.index, h, weak) for h in hits]
         answer = Answer(text, results, intent=intent.kind, notes=notes)
         if weak:
             answer.direct = Direct("none", NOT_FOUND)
-        elif intent.kind == "who":
-            answer.direct = self._who(results)
-            if answer.direct:  # the clauses whose 责任单位 answer the question lead the list
-                chosen = answer.direct.clauses
-                answer.results = [r for r in results if r.clause in chosen] + \
-                    [r for r in results if r.clause not in chosen]
+        elif intent.kind == "who" and (direct := self._who(results)):
+            answer.direct = direct  # the clauses whose 责任单位 answer the question lead the list
+            answer.results = [r for r in results if r.clause in direct.clauses] + \
+                [r for r in results if r.clause not in direct.clauses]
         elif intent.kind == "number":
             answer.direct = self._number(results, hits)
-        else:
+        else:  # general questions, and who-questions the clauses list no 责任单位 for (a law article says it)
             answer.direct = Direct("passages", results[0].highlight[0] if results[0].highlight else "",
                                    clauses=[results[0].clause])
         return answer
@@ -185,9 +185,14 @@ class Assistant:
         targets = [t for t in self.targets if t.sentence == sentence and t.citation == best.clause.citation]
         return Direct("target" if targets else "passages", sentence, clauses=[best.clause], targets=targets)
 
-    def _duties_answer(self, text: str, department: str, notes: list[str]) -> Answer:
-        clauses = duties(department, self.index.clauses)
-        results = [Result(c, 1.0, [department_sentence(c) or c.sentences[0]], []) for c in clauses]
+    def _duties_answer(self, text: str, clauses: list[Clause], department: str, notes: list[str]) -> Answer:
+        """All of the department's clauses (from the parsed lists); the cards most relevant to the question
+        first, so "市发展改革委在学校升格方面负责什么？" leads with (六)."""
+        relevance = {id(self.index.clauses[h.clause]): h.score
+                     for h in self.searcher.search(text, k=len(self.index.clauses))}
+        ranked = sorted(clauses, key=lambda c: -relevance.get(id(c), 0.0))
+        results = [Result(c, relevance.get(id(c), 0.0), [department_sentence(c) or c.sentences[0]], [])
+                   for c in ranked]
         lines = [f"{c.label}{c.title}" for c in clauses]
         direct = Direct("duties", f"{department}是以下 {len(clauses)} 项工作的责任单位：" + "；".join(lines),
                         units=[department], clauses=clauses)

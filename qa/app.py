@@ -1,7 +1,11 @@
 """Web UI (Gradio Blocks) over the same Assistant as the CLI.
 
-Document text is always escaped before it reaches the page: HTML and Markdown in a clause show as text.
-Offline: analytics are off (qa/__init__.py), the theme uses system fonts, nothing is fetched from outside.
+Tabs: 问答 (chat with cited clauses), 目录 (outline), 责任单位 (department × clause heatmap and table),
+目标 (targets and deadlines). A named API endpoint `/ask` returns the same JSON as `qa ask --json`.
+
+Document text is always escaped before it reaches the page (`escape_text`): HTML and Markdown in a clause show
+as text. Offline: analytics are off (qa/__init__.py), the theme uses system fonts, nothing is fetched from
+outside the machine.
 """
 from __future__ import annotations
 
@@ -10,24 +14,52 @@ import re
 from typing import Any
 
 from .answer import Assistant, QuestionError
+from .facts import duties, duty_matrix, extract_targets
+from .index import documents_of
+from .structure import Clause
 
-EXAMPLES = [
-    "谁负责退役军人培训？",
-    "市财政局负责哪些工作？",
-    "新进专业教师要几年企业经历？",
-    "双师型比例要达到多少？",
-    "这个方案的总体目标是什么？",
-    "职业学校教育分为哪几个层次？",
-]
+EXAMPLES = {
+    "学校管理者": ["谁负责退役军人培训？", "市财政局负责哪些工作？", "产教融合示范园区由哪些部门负责？"],
+    "教师": ["新进专业教师要几年企业经历？", "双师型比例要达到多少？", "精品在线课程要建多少门？"],
+    "新来的同事": ["这个方案的总体目标是什么？", "第三部分讲什么？", "职业学校教育分为哪几个层次？"],
+}
 # Markdown's active characters, turned into numeric entities so that they display literally.
 MARKDOWN_CHARS = re.compile(r"[\\`*_{}\[\]()#+\-.!|~>$]")
 CSS = """
 .qa-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin: 8px 0;}
+.qa-weak {border-style: dashed; opacity: 0.8;}
 .qa-cite {font-weight: 600; color: #1f4e79;}
 .qa-hl {background: #fff3b0; padding: 1px 2px;}
 .qa-tag {display: inline-block; background: #e8f0fe; border-radius: 10px; padding: 0 8px; margin: 2px;
          font-size: 0.85em;}
+.qa-direct {border-left: 4px solid #2f81f7; background: #f3f8ff; padding: 8px 12px; margin: 6px 0;}
+.qa-none {border-left-color: #d29922; background: #fff8e6;}
 .qa-score {color: #6e7781; font-size: 0.8em;}
+.qa-copy {font-size: 0.8em; margin-left: 8px; cursor: pointer;}
+.qa-heat {border-collapse: collapse; font-size: 0.85em;}
+.qa-heat td, .qa-heat th {border: 1px solid #d0d7de; padding: 2px 6px; text-align: center;}
+.qa-heat td.on {background: #2f81f7; color: #fff;}
+.qa-outline ul {margin: 0 0 0 1.2em;}
+"""
+# Copy buttons live inside sanitised chat HTML (no inline handlers or data- attributes survive), so one
+# delegated listener on the page handles them all, copying the citation text beside the button.
+COPY_JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest('.qa-copy');
+    if (!button) return;
+    const cite = button.closest('.qa-cite');
+    const text = cite ? cite.querySelector('.qa-cite-text').textContent : '';
+    const done = () => { button.textContent = '已复制'; };
+    const fallback = () => {
+      const area = document.createElement('textarea');
+      area.value = text; document.body.appendChild(area); area.select();
+      try { document.execCommand('copy'); } finally { area.remove(); }
+      done();
+    };
+    if (navigator.clipboard) { navigator.clipboard.writeText(text).then(done, fallback); } else { fallback(); }
+  });
+}
 """
 
 
@@ -37,22 +69,29 @@ def escape_text(text: str) -> str:
     return MARKDOWN_CHARS.sub(lambda m: f"&#{ord(m.group(0))};", escaped)
 
 
+# ------------------------------------------------------------------------------------------ chat answers
+
+
 def render_clause_card(result: dict[str, Any]) -> str:
     highlights = set(result["highlight"])
     body = "".join(
         f'<span class="qa-hl">{escape_text(s)}</span>' if s in highlights else escape_text(s)
         for s in _sentences_of(result)
     )
-    tags = "".join(f'<span class="qa-tag">{escape_text(d)}</span>' for d in result["departments"])
-    if result.get("departments_cut"):
-        tags += '<span class="qa-tag">责任单位原文截断</span>'
-    shown = "".join(f'<p>▶ <span class="qa-hl">{escape_text(s)}</span></p>' for s in result["highlight"])
+    shown = "".join(f'<p>▶ <span class="qa-hl">{escape_text(s)}</span></p>' for s in result["highlight"][:2])
+    weak = " qa-weak" if result.get("weak") else ""
     return (
-        f'<div class="qa-card"><div class="qa-cite">{escape_text(result["citation"])}</div>'
-        f"{shown}<div>{tags}</div>"
+        f'<div class="qa-card{weak}"><div class="qa-cite"><span class="qa-cite-text">{escape_text(result["citation"])}'
+        f'</span><button class="qa-copy">复制引用</button></div>'
+        f"{shown}<div>{department_tags(result['departments'], result.get('departments_cut', False))}</div>"
         f"<details><summary>全文</summary><p>{body}</p></details>"
-        f'<div class="qa-score">相关度 {result["score"]:.3f}</div></div>'
+        f'{"<div class=qa-score>相关度低，仅供参考</div>" if result.get("weak") else ""}</div>'
     )
+
+
+def department_tags(departments: list[str], cut: bool) -> str:
+    tags = "".join(f'<span class="qa-tag">{escape_text(d)}</span>' for d in departments)
+    return tags + ('<span class="qa-tag">责任单位原文截断</span>' if cut else "")
 
 
 def _sentences_of(result: dict[str, Any]) -> list[str]:
@@ -63,16 +102,109 @@ def _sentences_of(result: dict[str, Any]) -> list[str]:
     return [part for part in text.split("\x00") if part]
 
 
+def render_direct(direct: dict[str, Any] | None) -> str:
+    if not direct or direct["type"] == "passages":
+        return ""
+    if direct["type"] == "none":
+        return f'<div class="qa-direct qa-none">{escape_text(direct["text"])}。以下为最接近的条款，仅供参考。</div>'
+    lines = "<br>".join(escape_text(line) for line in direct["text"].split("\n"))
+    return f'<div class="qa-direct"><b>答：</b>{lines}</div>'
+
+
 def render_answer(answer: dict[str, Any]) -> str:
     parts = [f"<p>{escape_text(note)}</p>" for note in answer.get("notes", [])]
+    parts.append(render_direct(answer.get("answer")))
     if not answer["results"]:
         parts.append("<p>文件中未找到相关内容。</p>")
     parts.extend(render_clause_card(r) for r in answer["results"])
     return "".join(parts)
 
 
+# ------------------------------------------------------------------------------ outline, duties, targets
+
+
+def render_outline(clauses: list[Clause]) -> str:
+    """Documents › parts › clauses as nested lists; a statute's chapters start folded (they are many)."""
+    out = ['<div class="qa-outline">']
+    for doc in documents_of(clauses):
+        mine = [c for c in clauses if c.doc == doc]
+        folded = any(c.kind == "article" for c in mine)
+        out.append(f"<details open><summary><b>{escape_text(doc)}</b></summary><ul>")
+        groups: dict[tuple[str, ...], list[Clause]] = {}
+        for clause in mine:
+            groups.setdefault(tuple(clause.path), []).append(clause)
+        for path, members in groups.items():
+            items = "".join(f"<li>{escape_text(clause_name(c))}</li>" for c in members)
+            if not path:
+                out.append(items)
+                continue
+            state = "" if folded else " open"
+            out.append(f"<li><details{state}><summary>{escape_text(' › '.join(path))}</summary>"
+                       f"<ul>{items}</ul></details></li>")
+        out.append("</ul></details>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def clause_name(clause: Clause) -> str:
+    return f"{clause.label}{clause.title}" if clause.kind != "article" else clause.label
+
+
+def render_clause(clause: Clause) -> str:
+    paragraphs = "".join(f"<p>{escape_text(p)}</p>" for p in clause.text.split("\n"))
+    return (f'<div class="qa-card"><div class="qa-cite">{escape_text(clause.citation)}</div>{paragraphs}'
+            f"<div>{department_tags(clause.departments, clause.departments_cut)}</div></div>")
+
+
+def render_heatmap(clauses: list[Clause]) -> str:
+    names, listed, matrix = duty_matrix(clauses)
+    if not names:
+        return "<p>文件中没有列出责任单位。</p>"
+    head = "".join(f'<th title="{html.escape(c.title)}">{escape_text(c.label)}</th>' for c in listed)
+    rows = []
+    for name, row in zip(names, matrix):
+        cells = "".join('<td class="on">●</td>' if on else "<td></td>" for on in row)
+        rows.append(f"<tr><th>{escape_text(name)}</th>{cells}<td>{sum(row)}</td></tr>")
+    return f'<table class="qa-heat"><tr><th>部门 \\ 条款</th>{head}<th>合计</th></tr>{"".join(rows)}</table>'
+
+
+def duty_rows(clauses: list[Clause]) -> tuple[list[str], list[list[Any]]]:
+    names, listed, matrix = duty_matrix(clauses)
+    headers = ["部门", *[c.label for c in listed], "合计"]
+    return headers, [[name, *["●" if on else "" for on in row], sum(row)] for name, row in zip(names, matrix)]
+
+
+def render_duties(department: str, clauses: list[Clause]) -> str:
+    found = duties(department, clauses)
+    items = "".join(f"<li>{escape_text(c.citation)}</li>" for c in found)
+    return f"<p><b>{escape_text(department)}</b>是以下 {len(found)} 项工作的责任单位：</p><ul>{items}</ul>"
+
+
+TARGET_HEADERS = ["条款", "期限", "数量", "内容", "出处"]
+
+
+def target_rows(clauses: list[Clause], deadline: str = "全部", label: str = "全部") -> list[list[str]]:
+    rows = []
+    for t in extract_targets(clauses):
+        if deadline != "全部" and (t.deadline or "无") != deadline.removeprefix("到"):
+            continue
+        if label != "全部" and t.label != label:
+            continue
+        rows.append([t.label, f"到{t.deadline}" if t.deadline else "—", f"{t.number}{t.unit}{t.qualifier}",
+                     t.what, t.citation])
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------- the app
+
+
 def build_app(assistant: Assistant):
     import gradio as gr
+
+    clauses = assistant.index.clauses
+    docs = documents_of(clauses)
+    targets = extract_targets(clauses)
+    names = duty_matrix(clauses)[0]
 
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question: the same JSON as `qa ask --json`."""
@@ -81,22 +213,66 @@ def build_app(assistant: Assistant):
         except QuestionError as exc:
             return {"question": question, "error": str(exc), "results": []}
 
-    def chat(question: str, history: list[dict[str, Any]]):
-        answer = ask(question)
-        reply = f"<p>{escape_text(answer['error'])}</p>" if "error" in answer else render_answer(answer)
-        history = history + [{"role": "user", "content": escape_text(question)},
+    def chat(question: str, history: list[dict[str, Any]], chosen: list[str], k: float):
+        try:
+            answer = assistant.ask(question, k=int(k), docs=set(chosen) if chosen else None).to_dict()
+            reply = render_answer(answer)
+        except QuestionError as exc:
+            reply = f"<p>{escape_text(str(exc))}</p>"
+        history = history + [{"role": "user", "content": escape_text(question or "")},
                              {"role": "assistant", "content": reply}]
         return "", history
 
     with gr.Blocks(title="政策问答") as app:
         gr.Markdown("## 政策问答\n基于文件原文的离线检索问答：回答均引自文件条款，并标注出处。")
-        chatbot = gr.Chatbot(label="问答", height=560, sanitize_html=True, feedback_options=None)
-        with gr.Row():
-            box = gr.Textbox(placeholder="请输入问题，例如：谁负责退役军人培训？", show_label=False, scale=8)
-            send = gr.Button("提问", variant="primary", scale=1)
-        gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-        send.click(chat, [box, chatbot], [box, chatbot], api_visibility="private")
-        box.submit(chat, [box, chatbot], [box, chatbot], api_visibility="private")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                chatbot = gr.Chatbot(label="问答", height=520, sanitize_html=True, feedback_options=None,
+                                     elem_id="qa-chat")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="请输入问题，例如：谁负责退役军人培训？", show_label=False,
+                                     scale=8, elem_id="qa-question")
+                    send = gr.Button("提问", variant="primary", scale=1, elem_id="qa-send")
+                with gr.Row():
+                    chosen = gr.Dropdown(docs, value=docs, multiselect=True, label="检索范围（文件）",
+                                         visible=len(docs) > 1, scale=4)
+                    k = gr.Slider(1, 10, value=5, step=1, label="显示条款数", scale=1)
+                with gr.Row():
+                    for who, questions in EXAMPLES.items():
+                        with gr.Column():
+                            gr.Examples(questions, inputs=box, label=f"示例问题 · {who}")
+                send.click(chat, [box, chatbot, chosen, k], [box, chatbot], api_visibility="private")
+                box.submit(chat, [box, chatbot, chosen, k], [box, chatbot], api_visibility="private")
+            with gr.Tab("目录", id="outline"):
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        gr.HTML(render_outline(clauses), elem_id="qa-outline", js_on_load=None)
+                    with gr.Column(scale=3):
+                        picker = gr.Dropdown([(c.citation, i) for i, c in enumerate(clauses)], value=None,
+                                             label="选择条款", elem_id="qa-clause-picker")
+                        clause_view = gr.HTML(elem_id="qa-clause-view", js_on_load=None)
+                picker.change(lambda i: render_clause(clauses[i]) if i is not None else "", picker, clause_view,
+                              api_visibility="private")
+            with gr.Tab("责任单位", id="departments"):
+                gr.HTML(render_heatmap(clauses), elem_id="qa-heatmap", js_on_load=None)
+                headers, rows = duty_rows(clauses)
+                gr.Dataframe(rows, headers=headers, interactive=False, label="部门 × 条款", max_height=420)
+                department = gr.Dropdown(names, value=None, label="选择部门", elem_id="qa-department")
+                duties_view = gr.HTML(elem_id="qa-duties-view", js_on_load=None)
+                department.change(lambda d: render_duties(d, clauses) if d else "", department, duties_view,
+                                  api_visibility="private")
+            with gr.Tab("目标", id="targets"):
+                deadlines = ["全部", *sorted({f"到{t.deadline}" for t in targets if t.deadline}), "无"]
+                labels = ["全部", *dict.fromkeys(t.label for t in targets)]
+                with gr.Row():
+                    by_deadline = gr.Dropdown(deadlines, value="全部", label="期限")
+                    by_label = gr.Dropdown(labels, value="全部", label="条款")
+                table = gr.Dataframe(target_rows(clauses), headers=TARGET_HEADERS, interactive=False,
+                                     show_search="filter", label="量化目标与期限（点击表头排序）",
+                                     elem_id="qa-targets", wrap=True)
+                for control in (by_deadline, by_label):
+                    control.change(lambda d, lab: target_rows(clauses, d, lab), [by_deadline, by_label], table,
+                                   api_visibility="private")
         gr.api(ask, api_name="ask")
     return app
 
@@ -107,7 +283,6 @@ def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
 
     app = build_app(assistant)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    app.launch(server_name=host, server_port=port, auth=auth, share=False, theme=theme, css=CSS,
+    app.launch(server_name=host, server_port=port, auth=auth, share=False, theme=theme, css=CSS, js=COPY_JS,
                footer_links=["api"], prevent_thread_lock=not block, quiet=False)
     return app  # with block=False the server runs in a thread until app.close()
-

@@ -14,10 +14,13 @@ from typing import Any, TextIO
 
 from . import __version__
 from .answer import REPO, Assistant, QuestionError, default_corpus, default_index, render_text
+from .answer import clause_ref
 from .documents import DocumentError
-from .index import IndexUnusable, build_index
+from .facts import department_names, duties, duty_matrix, extract_targets, resolve_department
+from .index import IndexUnusable, build_index, read_corpus
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
+from .structure import parse_document
 
 USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError)
 
@@ -58,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--auth", default=None, help="访问口令，格式 用户名:密码")
     _add_common(serve)
     serve.set_defaults(func=cmd_serve)
+
+    duties_cmd = sub.add_parser("duties", help="部门职责：某部门负责的全部条款，或部门 × 条款总表")
+    duties_cmd.add_argument("name", nargs="?", help="部门名称或简称，如 市财政局、人社局；省略则输出总表")
+    duties_cmd.add_argument("--json", action="store_true")
+    _add_common(duties_cmd)
+    duties_cmd.set_defaults(func=cmd_duties)
+
+    targets_cmd = sub.add_parser("targets", help="列出文件中的量化目标和期限")
+    targets_cmd.add_argument("--json", action="store_true")
+    _add_common(targets_cmd)
+    targets_cmd.set_defaults(func=cmd_targets)
 
     evaluate = sub.add_parser("eval", help="用问题集评估检索质量（BM25、向量、混合并列）")
     evaluate.add_argument("file", nargs="?", type=Path, default=REPO / "eval" / "questions.jsonl")
@@ -144,6 +158,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clauses(args: argparse.Namespace) -> list:
+    """The corpus' clauses, parsed now: duties and targets come from the text itself, no model is needed."""
+    documents = read_corpus(args.corpus or default_corpus())
+    return [clause for document in documents for clause in parse_document(document)]
+
+
+def cmd_duties(args: argparse.Namespace) -> int:
+    clauses = _clauses(args)
+    if args.name:
+        department = resolve_department(args.name, clauses)
+        if department is None:
+            known = "、".join(department_names(clauses))
+            raise QuestionError(f"文件的责任单位中没有「{args.name}」。已列出的部门：{known}")
+        found = duties(department, clauses)
+        if args.json:
+            print(json.dumps({"department": department, "clauses": [clause_ref(c) for c in found]},
+                             ensure_ascii=False, indent=2))
+        else:
+            print(f"{department}是以下 {len(found)} 项工作的责任单位：")
+            print("\n".join(f"  {c.citation}" for c in found))
+        return 0
+    names, listed, matrix = duty_matrix(clauses)
+    if args.json:
+        print(json.dumps({"departments": names, "clauses": [clause_ref(c) for c in listed],
+                          "matrix": matrix}, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(n) for n in names) if names else 0
+    print("　" * width + "  " + " ".join(c.label for c in listed))  # names are full-width: pad in kind
+    for name, row in zip(names, matrix):
+        cells = " ".join(("●" if mark else "·").center(len(c.label) * 2) for mark, c in zip(row, listed))
+        print(f"{name}{'　' * (width - len(name))}  {cells}")
+    return 0
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    targets = extract_targets(_clauses(args))
+    if args.json:
+        print(json.dumps([t.to_dict() for t in targets], ensure_ascii=False, indent=2))
+        return 0
+    for t in targets:
+        deadline = f"到{t.deadline}" if t.deadline else "—"
+        print(f"{t.label:<6} {deadline:<8} {t.number}{t.unit}{t.qualifier:<4} {t.what}")
+    print(f"共 {len(targets)} 项，其中有期限的 {sum(bool(t.deadline) for t in targets)} 项")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import run
 
@@ -173,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("已中断")
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -106,13 +106,20 @@ def sentence_refs(clauses: list[Clause]) -> list[SentenceRef]:
 
 
 def read_corpus(folder: Path) -> list[Document]:
-    """Every document of the corpus; DocumentError on the first bad file, so nothing half-built is kept."""
+    """Every document of the corpus, byte-identical copies once (with a note); DocumentError on the first
+    bad file, so nothing half-built is kept."""
     if not folder.is_dir():
         raise IndexUnusable(f"文档目录不存在：{folder}")
     files = list(iter_corpus_files(folder))
     if not files:
         raise IndexUnusable(f"文档目录 {folder} 中没有可读取的文档（.docx、.md、.txt）")
-    return [read_document(path) for path in files]
+    documents: dict[str, Document] = {}
+    for path in files:
+        document = read_document(path)
+        first = documents.setdefault(document.sha256, document)
+        if first is not document:
+            first.notes.append(f"{path.name} 与 {first.name} 内容重复，已跳过")
+    return list(documents.values())
 
 
 def build_index(corpus: Path, folder: Path, embedder, progress: bool = True,

@@ -3,8 +3,8 @@
 | intent  | rule (checked in this order)                                                              | example |
 |---------|-------------------------------------------------------------------------------------------|---------|
 | clause  | names a clause `（十二）`, a part `第三部分`/`第三项`, or an article `第十五条`                | 职业教育法第十五条 |
-| duties  | names a listed department (or its alias) with 负责/参与/涉及/承担/哪些工作/管什么, and no 谁  | 市财政局负责哪些工作？ |
-| who     | 谁负责/谁管/谁牵头 / 由谁 / 归谁 / 哪个部门 / 哪些部门 / 哪些单位 / 牵头 / 找哪个            | 谁负责退役军人培训？ |
+| who     | 谁负责/谁来…/谁管 / 由谁 / 归谁 / 哪个部门 / 哪些部门 / 哪些单位 / 牵头 / 找哪个            | 谁负责退役军人培训？ |
+| duties  | names a listed department (or its alias) with 负责/参与/涉及/承担/哪些工作/管什么, or asks 吗 | 市财政局负责哪些工作？ |
 | number  | 多少 / 几个 / 几所 / 几名 / 几年 / 比例 / 达到 / 到2025年 / 百分之 / 几门 / 几家 …            | 双师型比例要达到多少？ |
 | general | anything else                                                                             | 这个方案的总体目标是什么？ |
 """
@@ -17,9 +17,10 @@ CN = "一二三四五六七八九十百零〇两"
 CLAUSE_REF = re.compile(rf"[（(](?P<clause>[{CN}]+)[）)]")
 PART_REF = re.compile(rf"第(?P<part>[{CN}\d]+)(?:部分|大部分)")
 ARTICLE_REF = re.compile(rf"第(?P<article>[{CN}\d]+)条(?:之[{CN}]+)?")
-WHO = re.compile(r"谁(?:负责|来负责|牵头|管|来管|主管|落实|来落实|来抓)|由谁|归谁|找谁|哪个部门|哪些部门|哪个单位|哪些单位|"
+WHO = re.compile(r"谁(?:负责|来|牵头|管|主管|落实|抓)|由谁|归谁|找谁|哪个部门|哪些部门|哪个单位|哪些单位|"
                  r"什么部门|什么单位|牵头|找哪|责任单位")
-DUTY_VERB = re.compile(r"负责|参与|涉及|承担|哪些工作|什么工作|哪些任务|哪些事|管什么|管哪些|哪一条|哪几条|哪些条")
+# With a department named: what it does, or whether it has a part in something ("…要出力吗？").
+DUTY_VERB = re.compile(r"负责|参与|涉及|承担|哪些工作|什么工作|哪些任务|哪些事|管什么|管哪些|哪一条|哪几条|哪些条|出力|吗[？?]?$")
 NUMBER = re.compile(r"多少|几[个所名年门家条项人成]|比例|达到|到20\d\d年|百分之|几成|多大|数量|人次|目标是几")
 
 
@@ -40,10 +41,10 @@ def classify(question: str, department: str | None = None) -> Intent:
         return Intent("clause", clause=f"（{match.group('clause')}）")
     if match := PART_REF.search(question):
         return Intent("clause", part=_cn_number(match.group("part")))
-    if department and DUTY_VERB.search(question) and "谁" not in question:
-        return Intent("duties", department=department)
     if WHO.search(question):
         return Intent("who")
+    if department and DUTY_VERB.search(question):
+        return Intent("duties", department=department)
     if NUMBER.search(question):
         return Intent("number")
     return Intent("general")

@@ -125,9 +125,12 @@ class Searcher:
         # sentences of clause c are positions _sentence_start[c] .. _sentence_start[c + 1] - 1
         self._sentence_start = np.searchsorted(self._clause_of_sentence, np.arange(len(index.clauses) + 1))
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
+    def search(self, question: str, k: int = 5, docs: set[str] | None = None) -> list[Hit]:
+        """The k best clauses; `docs` limits them to those documents (titles)."""
         channels, sentence_scores = self._channel_scores(expand_query(question))
         fused = fuse(channels)
+        if docs is not None:
+            fused = {c: v for c, v in fused.items() if self.index.clauses[c].doc in docs}
         order = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         hits = [Hit(c, fused[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order]
         self._rank_sentences(hits, *sentence_scores)

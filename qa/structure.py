@@ -65,7 +65,7 @@ class Clause:
     label: str  # "（十二）", "第十五条"; "" for preamble and paragraph chunks
     title: str  # lead phrase, e.g. "落实职业院校用人自主权"
     text: str  # full text, heading label included
-    kind: str  # "clause" | "article" | "preamble" | "paragraph"
+    kind: str  # "clause" | "article" | "preamble" | "paragraph" | "heading" (a heading with nothing under it)
     sentences: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
     departments_cut: bool = False  # the 责任单位 list is cut off in the source
@@ -129,6 +129,7 @@ def _parse_with_style(document: Document, style: Style) -> list[Clause]:
     chunk: list[str] = []  # paragraphs of the open chunk
     label = ""  # label of the open clause; "" for text outside any clause
     seen_heading = False
+    empty: set[tuple[int, str]] = set()  # open headings with nothing under them yet
 
     def close_chunk() -> None:
         if not chunk:
@@ -139,19 +140,33 @@ def _parse_with_style(document: Document, style: Style) -> list[Clause]:
             kind = "paragraph" if seen_heading else "preamble"
         clauses.append(_make_clause(document, [t for _, t in path], label, "\n".join(chunk), kind))
 
+    def close_empty_headings(depth: int) -> None:
+        """Headings at `depth` or deeper that nothing followed become chunks of their own: never dropped."""
+        while path and path[-1][0] >= depth:
+            d, heading = path.pop()
+            if (d, heading) in empty:
+                empty.discard((d, heading))
+                clauses.append(_make_clause(document, [t for _, t in path], "", heading, "heading"))
+
     for paragraph in document.paragraphs:
         depth, found = _match_level(style, paragraph.text)
         if depth is None:
             chunk.append(paragraph.text)
+            empty.clear()  # the open headings now have content under them
             continue
         close_chunk()
         seen_heading = True
         if depth == len(style.levels) - 1:
+            empty.clear()
             chunk, label = [paragraph.text], _normalise_label(found)
         else:
-            path = [(d, t) for d, t in path if d < depth] + [(depth, paragraph.text)]
+            close_empty_headings(depth)
+            path.append((depth, paragraph.text))
+            empty.clear()  # a parent heading is no longer empty: it is in this heading's path
+            empty.add((depth, paragraph.text))
             chunk, label = [], ""
     close_chunk()
+    close_empty_headings(0)
     return clauses
 
 

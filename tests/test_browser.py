@@ -1,0 +1,133 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright (never a downloaded browser)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from .conftest import CORPUS, REPO
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = REPO / "tests" / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                                reason="Debian chromium is not installed (CI installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(index_dir):
+    port = _free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--index",
+                                str(index_dir), "--corpus", str(CORPUS)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail("qa serve exited:\n" + process.stdout.read())
+                time.sleep(0.5)
+        else:
+            pytest.fail("qa serve did not start")
+        print(f"\nstart-up: {time.perf_counter() - started:.1f} s")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+        page = context.new_page()
+        # Headless chromium has no system clipboard to read back: record what the page copies instead.
+        page.add_init_script("navigator.clipboard.writeText = (text) => { window.__copied = text; "
+                             "return Promise.resolve(); };")
+        page.requests_seen = []
+        page.on("request", lambda request: page.requests_seen.append(request.url))
+        page.goto(server)
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        yield page
+        browser.close()
+
+
+def test_question_shows_answer_and_citation(page):
+    box = page.locator("#qa-question textarea")
+    box.fill("谁负责退役军人的职业培训？")
+    started = time.perf_counter()
+    page.click("#qa-send")
+    card = page.locator(".qa-card").first
+    card.wait_for(timeout=60_000)
+    print(f"\none question through the page: {time.perf_counter() - started:.2f} s")
+    direct = page.locator(".qa-direct").first.inner_text()
+    assert "市退役军人事务局" in direct and "（九）" in direct
+    assert "（九）着力打造“中部匠都”" in card.locator(".qa-cite").inner_text()
+    assert "市残联" in card.inner_text()
+    card.locator(".qa-copy").click()
+    page.wait_for_function("document.querySelector('.qa-copy').textContent === '已复制'", timeout=5_000)
+    assert "（九）着力打造“中部匠都”" in page.evaluate("window.__copied")
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+
+def test_outline_tab(page):
+    page.get_by_role("tab", name="目录").click()
+    outline = page.locator("#qa-outline")
+    outline.wait_for()
+    text = outline.inner_text()
+    assert "三、推进职业院校高位优质发展" in text and "（十二）落实职业院校用人自主权" in text
+    outline.get_by_text("第二章 职业教育体系", exact=True).click()  # a statute's chapters start folded
+    assert "第十五条" in outline.inner_text()
+    page.locator("#qa-clause-picker input").click()
+    page.get_by_role("option", name="四、创新职教发展机制 › （十二）落实职业院校用人自主权").click()
+    view = page.locator("#qa-clause-view")
+    page.wait_for_function("document.querySelector('#qa-clause-view').innerText.includes('双师型')",
+                           timeout=10_000)
+    assert "市委编办" in view.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "outline.png"), full_page=True)
+
+
+def test_departments_tab(page):
+    page.get_by_role("tab", name="责任单位").click()
+    heat = page.locator("#qa-heatmap table")
+    heat.wait_for()
+    assert heat.locator("tr").count() == 1 + 15
+    assert "市财政局" in heat.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "departments.png"), full_page=True)
+
+
+def test_targets_tab(page):
+    page.get_by_role("tab", name="目标").click()
+    table = page.locator("#qa-targets")
+    table.wait_for()
+    page.wait_for_function("document.querySelector('#qa-targets').innerText.includes('200门')", timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "targets.png"), full_page=True)
+
+
+def test_no_request_left_the_machine(page):
+    hosts = {urlparse(url).hostname for url in page.requests_seen if urlparse(url).scheme in ("http", "https")}
+    assert hosts <= {"127.0.0.1", "localhost"}, hosts
