@@ -265,7 +265,7 @@ def build_app(assistant: Assistant):
                 deadlines = ["全部", *sorted({f"到{t.deadline}" for t in targets if t.deadline}), "无"]
                 labels = ["全部", *dict.fromkeys(t.label for t in targets)]
                 with gr.Row():
-                    by_deadline = gr.Dropdown(deadlines, value="全部", label="期限")
+                    by_deadline = gr.Dropdown(deadlines, value="全部", label="期限", elem_id="qa-deadline")
                     by_label = gr.Dropdown(labels, value="全部", label="条款")
                 table = gr.Dataframe(target_rows(clauses), headers=TARGET_HEADERS, interactive=False,
                                      show_search="filter", label="量化目标与期限（点击表头排序）",

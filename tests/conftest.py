@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,10 @@ def corpus_copy(tmp_path) -> Path:
     shutil.copy(PLAN, folder)
     shutil.copy(LAW, folder)
     return folder
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-import socket
 
 import pytest
 
 from qa.app import escape_text, launch, render_answer
+
+from .conftest import free_port
 
 
 def test_document_text_is_escaped():
@@ -21,15 +22,9 @@ def test_rendered_card_escapes_clause_text():
     assert '<span class="qa-hl">乙。</span>' in html and "市教育局" in html
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(assistant):
-    port = _free_port()
+    port = free_port()
     app = launch(assistant, port=port, block=False)
     yield f"http://127.0.0.1:{port}/"
     app.close()
