@@ -2,14 +2,19 @@
 
 Fusion, documented here because the numbers in eval/ depend on it:
 
-1. Four channels each rank clauses:
+0. The question is expanded with the documents' terms for its colloquial words (qa/data/synonyms.tsv:
+   网课 -> 在线课程, 老师 -> 教师, …).
+1. Four channels each score clauses (sentence channels are absent when the index has no sentence vectors):
    - dense-clause:   cosine between the query vector and the clause vector,
    - dense-sentence: the best cosine of any sentence inside the clause,
    - bm25-clause:    BM25 of the query terms over the clause (doc title + heading path + text),
    - bm25-sentence:  the best BM25 of any sentence inside the clause.
    Sentence channels let a long clause win on the one sentence that answers.
-2. Reciprocal rank fusion: score(clause) = sum over channels of weight_c / (RRF_K + rank_c), rank from 1.
-   Clauses a channel does not rank (beyond its candidate depth) get nothing from it.
+2. Z-score fusion (FUSION = "zscore", the default): each channel's scores over its DEPTH best clauses are
+   standardised (minus mean, over standard deviation) and summed with WEIGHTS; a clause a channel does not
+   score gets nothing from it. Unlike reciprocal rank fusion (FUSION = "rrf": sum of weight / (RRF_K +
+   rank)), it keeps how far ahead a channel's best clause is. Method and weights were chosen on the tune split
+   by eval/tune_fusion.py (z-score beat RRF at every k tried).
 3. Inside each returned clause, sentences are ranked by 0.5 * dense cosine + 0.5 * (BM25 / best BM25 of
    the query); the best one is the highlight.
 """
