@@ -169,8 +169,10 @@ def smoke_laws(laws: Path, tmp: Path) -> Path:
     """A handful of law files, for the smoke run."""
     folder = tmp / "laws"
     folder.mkdir()
+    from qa.documents import iter_corpus_files
+
     seen: set[bytes] = set()
-    for path in sorted(laws.rglob("*.md")):
+    for path in iter_corpus_files(laws):
         data = path.read_bytes()
         if data not in seen:  # distinct texts: a byte-identical copy would be indexed once
             seen.add(data)
