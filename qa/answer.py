@@ -176,7 +176,7 @@ class Assistant:
         return Direct("units", "\n".join(lines), units=list(chosen[0].clause.departments),
                       clauses=[r.clause for r in chosen])
 
-    def _number(self, results: list[Result], hits: list[Hit]) -> Direct | None:
+    def _number(self, results: list[Result], hits: list[Hit]) -> Direct:
         best, hit = results[0], hits[0]
         numbered = [s for s in hit.sentences if TARGET.search(s.text)]
         if numbered and numbered[0].score >= NUMBER_SENTENCE_RATIO * hit.sentences[0].score:
