@@ -298,7 +298,10 @@ def open_index(folder: Path, corpus: Path | None, embedder, rebuild: bool = True
         reasons = [str(exc)]
     if not rebuild or corpus is None or not corpus.is_dir():
         raise IndexUnusable("索引不可用：" + "；".join(reasons))
-    say("重新建立索引：" + "；".join(reasons))
+    if (folder / MANIFEST).is_file():
+        say("重新建立索引：" + "；".join(reasons))
+    else:
+        say(f"首次使用，正在为 {corpus} 中的文档建立索引……")
     return build_index(corpus, folder, embedder, progress=progress)
 
 
