@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,8 @@ class Answer:
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:
-    """Strip the question and cut it to MAX_QUESTION_CHARS; QuestionError when nothing is left to ask."""
+    """Strip the question, cut it to MAX_QUESTION_CHARS and write traditional characters as simplified (the
+    documents' script); QuestionError when nothing is left to ask."""
     text = " ".join((question or "").split())
     if not text:
         raise QuestionError("问题不能为空，请输入要查询的内容")
@@ -104,7 +106,21 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS]
         notes.append(f"问题过长，只使用了前 {MAX_QUESTION_CHARS} 个字")
-    return text, notes
+    simplified = _to_simplified(text)
+    if simplified != text:
+        notes.append("问题中的繁体字已按简体检索")
+    return simplified, notes
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _to_simplified(text: str) -> str:
+    return _converter().convert(text)
 
 
 def result_of(index: Index, hit: Hit, weak: bool = False) -> Result:

@@ -103,6 +103,12 @@ def test_odd_questions_get_an_answer(assistant, question):
     assert data["results"] and "answer" in data
 
 
+def test_traditional_characters_are_searched_as_simplified(assistant):
+    data = assistant.ask("誰負責退役軍人培訓？").to_dict()
+    assert data["question"] == "谁负责退役军人培训？" and data["notes"] == ["问题中的繁体字已按简体检索"]
+    assert data["answer"]["type"] == "units" and data["results"][0]["label"] == "（九）"
+
+
 @pytest.mark.parametrize("question", ["？？！！。。", "   ", "……——", "😀😀😀"])
 def test_questions_without_words_get_a_clear_message(assistant, question):
     with pytest.raises(QuestionError):
