@@ -154,7 +154,7 @@ class Assistant:
         """Answer one question; `docs` limits the answer to those documents (titles)."""
         text, notes = clean_question(question)
         clauses = [c for c in self.index.clauses if docs is None or c.doc in docs]
-        intent = classify(text, resolve_department(text, clauses))
+        intent = self.intent_of(text, clauses)
         if intent.kind == "clause":
             found = lookup(clauses, intent, text)
             if found:
@@ -178,6 +178,10 @@ class Assistant:
             answer.direct = Direct("passages", results[0].highlight[0] if results[0].highlight else "",
                                    clauses=[results[0].clause])
         return answer
+
+    def intent_of(self, text: str, clauses: list[Clause] | None = None) -> Intent:
+        clauses = self.index.clauses if clauses is None else clauses
+        return classify(text, resolve_department(text, clauses))
 
     # -- direct answers
 

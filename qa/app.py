@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from .answer import Assistant, QuestionError
-from .facts import duties, duty_matrix, extract_targets
+from .facts import Target, duties, duty_matrix
 from .index import documents_of
 from .structure import Clause
 
@@ -183,9 +183,9 @@ def render_duties(department: str, clauses: list[Clause]) -> str:
 TARGET_HEADERS = ["条款", "期限", "数量", "内容", "出处"]
 
 
-def target_rows(clauses: list[Clause], deadline: str = "全部", label: str = "全部") -> list[list[str]]:
+def target_rows(targets: list[Target], deadline: str = "全部", label: str = "全部") -> list[list[str]]:
     rows = []
-    for t in extract_targets(clauses):
+    for t in targets:
         if deadline != "全部" and (t.deadline or "无") != deadline.removeprefix("到"):
             continue
         if label != "全部" and t.label != label:
@@ -203,7 +203,7 @@ def build_app(assistant: Assistant):
 
     clauses = assistant.index.clauses
     docs = documents_of(clauses)
-    targets = extract_targets(clauses)
+    targets = assistant.targets
     names = duty_matrix(clauses)[0]
 
     def ask(question: str, k: int = 5) -> dict:
@@ -267,11 +267,11 @@ def build_app(assistant: Assistant):
                 with gr.Row():
                     by_deadline = gr.Dropdown(deadlines, value="全部", label="期限", elem_id="qa-deadline")
                     by_label = gr.Dropdown(labels, value="全部", label="条款")
-                table = gr.Dataframe(target_rows(clauses), headers=TARGET_HEADERS, interactive=False,
+                table = gr.Dataframe(target_rows(targets), headers=TARGET_HEADERS, interactive=False,
                                      show_search="filter", label="量化目标与期限（点击表头排序）",
                                      elem_id="qa-targets", wrap=True)
                 for control in (by_deadline, by_label):
-                    control.change(lambda d, lab: target_rows(clauses, d, lab), [by_deadline, by_label], table,
+                    control.change(lambda d, lab: target_rows(targets, d, lab), [by_deadline, by_label], table,
                                    api_visibility="private")
         gr.api(ask, api_name="ask")
     return app

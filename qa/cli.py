@@ -17,10 +17,9 @@ from .answer import REPO, Assistant, QuestionError, default_corpus, default_inde
 from .answer import clause_ref
 from .documents import DocumentError
 from .facts import department_names, duties, duty_matrix, extract_targets, resolve_department
-from .index import IndexUnusable, build_index, read_corpus
+from .index import IndexUnusable, build_index, corpus_clauses, read_corpus
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
-from .structure import parse_document
 
 USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError)
 
@@ -160,8 +159,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _clauses(args: argparse.Namespace) -> list:
     """The corpus' clauses, parsed now: duties and targets come from the text itself, no model is needed."""
-    documents = read_corpus(args.corpus or default_corpus())
-    return [clause for document in documents for clause in parse_document(document)]
+    return corpus_clauses(read_corpus(args.corpus or default_corpus()))
 
 
 def cmd_duties(args: argparse.Namespace) -> int:

@@ -120,12 +120,8 @@ def calibrate(assistant: Assistant, questions: list[Question]) -> dict[str, floa
     """Suggest COVERAGE_MIN from out-of-scope vs in-scope questions: the midpoint between the highest
     out-of-scope coverage and the lowest in-scope one. Questions answered from the parsed structure
     (duties, clause lookup) are never declined and do not count."""
-    from .facts import resolve_department
-    from .intent import classify
-
     def answered_by_search(q: Question) -> bool:
-        return classify(q.question, resolve_department(q.question, assistant.index.clauses)).kind not in (
-            "duties", "clause")
+        return assistant.intent_of(q.question).kind not in ("duties", "clause")
 
     cover = {q.id: assistant.searcher.coverage(q.question) for q in questions if answered_by_search(q)}
     out_max = max((cover[q.id] for q in questions if not q.in_scope and q.id in cover), default=0.0)

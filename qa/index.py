@@ -122,6 +122,10 @@ def read_corpus(folder: Path) -> list[Document]:
     return list(documents.values())
 
 
+def corpus_clauses(documents: list[Document]) -> list[Clause]:
+    return [clause for document in documents for clause in parse_document(document)]
+
+
 def build_index(corpus: Path, folder: Path, embedder, progress: bool = True,
                 sentence_vectors: str = "auto") -> Index:
     """Read, parse, embed and store the corpus as a new index generation; return the loaded index.
@@ -131,7 +135,7 @@ def build_index(corpus: Path, folder: Path, embedder, progress: bool = True,
     (60,000 articles, 190,000 sentences) they would triple the build time, and sentences are then ranked
     by BM25 and the clause vector alone."""
     documents = read_corpus(corpus)
-    clauses = [clause for document in documents for clause in parse_document(document)]
+    clauses = corpus_clauses(documents)
     refs = sentence_refs(clauses)
     with_sentences = sentence_vectors == "on" or (sentence_vectors == "auto" and len(refs) <= SENTENCE_VECTOR_LIMIT)
     started = time.perf_counter()
