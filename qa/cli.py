@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="用问题集评估检索质量（BM25、向量、混合并列）")
     evaluate.add_argument("file", nargs="?", type=Path, default=REPO / "eval" / "questions.jsonl")
-    evaluate.add_argument("--split", choices=("test", "tune", "all"), default="test",
+    evaluate.add_argument("--split", choices=("test", "dev", "tune", "all"), default="test",
                           help="评估哪一部分问题（默认 test：调参时未使用的部分）")
     evaluate.add_argument("--modes", default=",".join(MODES), help="逗号分隔：hybrid,dense,bm25")
     evaluate.add_argument("--calibrate", action="store_true", help="只给出拒答阈值建议（用 --split tune）")

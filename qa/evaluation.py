@@ -2,7 +2,7 @@
 
 Question file (JSON lines, see eval/questions.jsonl): id, question, doc (document title), type, user,
 colloquial, gold (clause labels; a preamble is "前言"), keys (substrings the answering sentence contains),
-departments (exact list, who-questions), split ("tune" or "test"). Out-of-scope questions have type
+departments (exact list, who-questions), split ("tune", "dev" or "test"). Out-of-scope questions have type
 "out_of_scope" and no gold: the right answer is to decline.
 
 Metrics, per question type and overall:
