@@ -74,10 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="用问题集评估检索质量（BM25、向量、混合并列）")
     evaluate.add_argument("file", nargs="?", type=Path, default=REPO / "eval" / "questions.jsonl")
-    evaluate.add_argument("--split", choices=("test", "dev", "tune", "all"), default="test",
-                          help="评估哪一部分问题（默认 test：调参时未使用的部分）")
+    evaluate.add_argument("--split", default="test",
+                          help="评估哪一部分问题：test（默认，调参时未使用）、dev、tune、all，或逗号分隔如 tune,dev")
     evaluate.add_argument("--modes", default=",".join(MODES), help="逗号分隔：hybrid,dense,bm25")
-    evaluate.add_argument("--calibrate", action="store_true", help="只给出拒答阈值建议（用 --split tune）")
+    evaluate.add_argument("--calibrate", action="store_true", help="只给出拒答阈值建议（用 --split tune,dev）")
     _add_common(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
@@ -203,13 +203,15 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import run
+    from .evaluation import SPLITS, run
 
     if not args.file.is_file():
         raise QuestionError(f"问题文件不存在：{args.file}")
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if not modes or any(m not in MODES for m in modes):
         raise QuestionError(f"--modes 只能是 {','.join(MODES)} 的组合")
+    if not set(args.split.split(",")) <= set(SPLITS) | {"all"}:
+        raise QuestionError(f"--split 只能是 {'、'.join(SPLITS)}、all 或其逗号分隔组合")
     print(run(_assistant(args), args.file, args.split, modes, calibrate_only=args.calibrate))
     return 0
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .answer import Assistant
+from .answer import COVERAGE_MIN, Assistant
 from .search import MODES, Searcher
 
 
@@ -84,6 +84,7 @@ def answer_departments(answer: dict[str, Any]) -> list[str] | None:
     return answer["results"][0]["departments"] if answer["results"] else None
 
 
+SPLITS = ("tune", "dev", "test")  # test: held out; tune and dev: everything may be fitted on them
 METRICS = ["top1", "top3", "mrr@10", "ans@1", "dept", "oos_declined", "wrongly_declined"]
 
 
@@ -117,16 +118,25 @@ def evaluate(assistant: Assistant, questions: list[Question], modes: tuple[str, 
 
 
 def calibrate(assistant: Assistant, questions: list[Question]) -> dict[str, float]:
-    """Suggest COVERAGE_MIN from out-of-scope vs in-scope questions: the midpoint between the highest
-    out-of-scope coverage and the lowest in-scope one. Questions answered from the parsed structure
-    (duties, clause lookup) are never declined and do not count."""
+    """Suggest COVERAGE_MIN: of the thresholds between the questions' coverage values, the one with the fewest
+    errors (out-of-scope questions kept + in-scope ones declined), ties going to fewer in-scope declined.
+    Questions answered from the parsed structure (duties, clause lookup) are never declined and do not count."""
     def answered_by_search(q: Question) -> bool:
         return assistant.intent_of(q.question).kind not in ("duties", "clause")
 
-    cover = {q.id: assistant.searcher.coverage(q.question) for q in questions if answered_by_search(q)}
-    out_max = max((cover[q.id] for q in questions if not q.in_scope and q.id in cover), default=0.0)
-    in_min = min((cover[q.id] for q in questions if q.in_scope and q.id in cover), default=1.0)
-    return {"out_of_scope_max": out_max, "in_scope_min": in_min, "suggested": round((out_max + in_min) / 2, 3)}
+    cover = [(assistant.searcher.coverage(q.question), q.in_scope) for q in questions if answered_by_search(q)]
+    values = sorted({c for c, _ in cover})
+    candidates = [(a + b) / 2 for a, b in zip(values, values[1:])] or [COVERAGE_MIN]
+
+    def errors(threshold: float) -> tuple[int, int, int]:
+        kept = sum(c >= threshold for c, in_scope in cover if not in_scope)
+        declined = sum(c < threshold for c, in_scope in cover if in_scope)
+        return kept + declined, declined, kept
+
+    best = min(candidates, key=errors)
+    total, declined, kept = errors(best)
+    return {"suggested": round(best, 3), "in_scope_declined": declined, "out_of_scope_kept": kept,
+            "in_scope": sum(i for _, i in cover), "out_of_scope": sum(not i for _, i in cover)}
 
 
 def format_report(report: dict[str, Any], title: str) -> str:
@@ -150,10 +160,12 @@ def format_report(report: dict[str, Any], title: str) -> str:
 
 def run(assistant: Assistant, path: Path, split: str = "test", modes: tuple[str, ...] = MODES,
         calibrate_only: bool = False) -> str:
-    questions = [q for q in load_questions(path) if split == "all" or q.split == split]
+    wanted = set(split.split(","))
+    questions = [q for q in load_questions(path) if "all" in wanted or q.split in wanted]
     if calibrate_only:
         found = calibrate(assistant, questions)
-        return (f"coverage on split {split}: out-of-scope max {found['out_of_scope_max']:.3f}, "
-                f"in-scope min {found['in_scope_min']:.3f} → COVERAGE_MIN = {found['suggested']}")
+        return (f"split {split}: COVERAGE_MIN = {found['suggested']} declines {found['in_scope_declined']} of "
+                f"{found['in_scope']} in-scope questions and keeps {found['out_of_scope_kept']} of "
+                f"{found['out_of_scope']} out-of-scope ones")
     return format_report(evaluate(assistant, questions, modes), f"{path.name} — split: {split}")
 

@@ -19,6 +19,7 @@ PART_REF = re.compile(rf"第(?P<part>[{CN}\d]+)(?:部分|大部分)")
 ARTICLE_REF = re.compile(rf"第(?P<article>[{CN}\d]+)条(?:之[{CN}]+)?")
 WHO = re.compile(r"谁(?:负责|来|牵头|管|主管|落实|抓)|由谁|归谁|找谁|哪个部门|哪些部门|哪个单位|哪些单位|"
                  r"什么部门|什么单位|牵头|找哪|责任单位")
+DEPARTMENTS_ASKED = re.compile(r"部门|单位|负责|牵头|主管|谁来?管|归谁|找谁|找哪")
 # With a department named: what it does, or whether it has a part in something ("…要出力吗？").
 DUTY_VERB = re.compile(r"负责|参与|涉及|承担|哪些工作|什么工作|哪些任务|哪些事|管什么|管哪些|哪一条|哪几条|哪些条|出力|吗[？?]?$")
 NUMBER = re.compile(r"多少|几[个所名年门家条项人成]|比例|达到|到20\d\d年|百分之|几成|多大|数量|人次|目标是几")
@@ -50,7 +51,52 @@ def classify(question: str, department: str | None = None) -> Intent:
     return Intent("general")
 
 
+def asks_departments(question: str) -> bool:
+    """A who-question that asks for departments ("哪些部门负责"), not for whoever the text says acts ("由谁实施")."""
+    return bool(DEPARTMENTS_ASKED.search(question))
+
+
 def _cn_number(text: str) -> str:
     """Part numbers are written 一、二、…; accept digits too."""
     digits = "零一二三四五六七八九十"
     return digits[int(text)] if text.isdigit() and int(text) <= 10 else text
+
+
+# -- which documents a question names
+
+# Words that refer to a document by its kind: "本法", "这个方案". A bare "方案" is not one ("培训方案").
+KIND_REFERENCE = {
+    "statute": re.compile(r"本法|这部法|该法|法律|法条"),
+    "policy": re.compile(r"(?:这个|这份|本|该|此|整个)(?:实施)?方案|^(?:实施)?方案|方案(?:里|中|提出|要求|规定|说)"),
+}
+LAW_NAME = re.compile(r"[\u4e00-\u9fff]{2,12}法")
+
+
+def short_title(title: str) -> str:
+    """The name people use: "中华人民共和国职业教育法" -> "职业教育法"."""
+    return title.removeprefix("中华人民共和国")
+
+
+def _abbreviates(word: str, name: str) -> bool:
+    """"职教法" abbreviates "职业教育法": same first and last character, the rest in order."""
+    if len(word) < 3 or word[0] != name[0] or word[-1] != name[-1]:
+        return False
+    rest = iter(name)
+    return all(ch in rest for ch in word)
+
+
+def documents_named(question: str, kinds: dict[str, str]) -> set[str]:
+    """The documents a question names: by title, by short title or its abbreviation ("职教法"), or by kind
+    ("本法": every statute; "这个方案": every policy). `kinds`: title -> "statute" | "policy"."""
+    found: list[tuple[str, str]] = []  # (title, the words that name it)
+    for title in kinds:
+        found += [(title, name) for name in {title, short_title(title)} if len(name) >= 3 and name in question]
+    for match in LAW_NAME.finditer(question):
+        word = match.group(0)
+        for title in kinds:
+            name = short_title(title)
+            found += [(title, word[i:]) for i in range(len(word) - 2) if _abbreviates(word[i:], name)][:1]
+    for kind, pattern in KIND_REFERENCE.items():
+        found += [(t, span) for span in pattern.findall(question) for t, k in kinds.items() if k == kind]
+    # "职业教育法" names one law, not also "教育法" inside it
+    return {t for t, span in found if not any(span in other and span != other for _, other in found)}

