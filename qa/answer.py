@@ -151,9 +151,12 @@ class Assistant:
                                 rebuild=rebuild, progress=progress, say=say)
         self.searcher = Searcher(self.index, self.embedder, mode=mode)
         self.targets = extract_targets(self.index.clauses)
-        # document title -> "statute" | "policy": what "本法" and "这个方案" refer to
-        self.kinds = {c.doc: "statute" for c in self.index.clauses if c.kind == "article"}
-        self.kinds.update({c.doc: "policy" for c in self.index.clauses if c.doc not in self.kinds})
+        # document title -> "statute" | "policy" | "other": what "本法" and "这个方案" refer to
+        kind_of = {"article": "statute", "clause": "policy"}
+        self.kinds = {c.doc: "other" for c in self.index.clauses}
+        for clause in self.index.clauses:
+            if self.kinds[clause.doc] == "other":
+                self.kinds[clause.doc] = kind_of.get(clause.kind, "other")
 
     def ask(self, question: str, k: int = 5, docs: set[str] | None = None) -> Answer:
         """Answer one question; `docs` limits the answer to those documents (titles)."""

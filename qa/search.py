@@ -7,16 +7,18 @@ Fusion, documented here because the numbers in eval/ depend on it:
 1. Four channels each score clauses (sentence channels are absent when the index has no sentence vectors):
    - dense-clause:   cosine between the query vector and the clause vector,
    - dense-sentence: the best cosine of any sentence inside the clause,
-   - bm25-clause:    BM25 of the query terms over the clause (doc title + heading path + text),
+   - bm25-clause:    BM25 of the query terms (question words such as 可以/什么 dropped, see lexical_query)
+                     over the clause (doc title + heading path + text),
    - bm25-sentence:  the best BM25 of any sentence inside the clause.
    Sentence channels let a long clause win on the one sentence that answers.
 2. Z-score fusion (FUSION = "zscore", the default): each channel's scores over its DEPTH best clauses are
    standardised (minus mean, over standard deviation) and summed with WEIGHTS; a clause a channel does not
    score gets nothing from it. Unlike reciprocal rank fusion (FUSION = "rrf": sum of weight / (RRF_K +
-   rank)), it keeps how far ahead a channel's best clause is. Method and weights were chosen on the tune split
-   by eval/tune_fusion.py (z-score beat RRF at every k tried).
-3. Inside each returned clause, sentences are ranked by 0.5 * dense cosine + 0.5 * (BM25 / best BM25 of
-   the query); the best one is the highlight.
+   rank)), it keeps how far ahead a channel's best clause is. Method and weights were chosen on the tune and
+   dev splits by eval/tune_fusion.py (z-score beat RRF at every k tried; its cross-validated check found
+   equal weights as good, see eval/RESULTS.md).
+3. Inside each returned clause, sentences are ranked by SENTENCE_DENSE * dense cosine + (1 - SENTENCE_DENSE)
+   * (BM25 / best BM25 of the query); the best one is the highlight.
 """
 from __future__ import annotations
 
