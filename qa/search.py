@@ -34,6 +34,7 @@ from .index import Index, tokenize
 FUSION = "zscore"  # "rrf": reciprocal rank fusion; "zscore": weighted sum of per-channel z-scores
 RRF_K = 60
 DEPTH = 200  # candidates each channel contributes on a large corpus
+CANDIDATES = 1000  # units (clauses, sentences) each channel scores before taking its best DEPTH clauses
 WEIGHTS = {"dense_clause": 0.25, "dense_sentence": 0.5, "bm25_clause": 0.25, "bm25_sentence": 0.25}  # eval/tune_fusion.py
 SENTENCE_DENSE = 0.5  # weight of the dense cosine when ranking the sentences inside a clause (rest: BM25)
 MODES = ("hybrid", "dense", "bm25")
@@ -122,7 +123,9 @@ def fuse(channels: dict[str, dict[int, float]]) -> dict[int, float]:
                 fused[clause] += WEIGHTS[name] / (RRF_K + rank)
             continue
         values = np.array([scores[c] for c in ranked])
-        if len(values) < 2 or values.std() == 0:
+        if len(values) < 2 or values.std() == 0:  # nothing to standardise: the clauses still take part
+            for clause in ranked:
+                fused[clause] += 0.0
             continue
         # z-score among this channel's candidates: keeps how far ahead the best clause is, which ranks lose
         for clause, z in zip(ranked, (values - values.mean()) / values.std()):
@@ -141,13 +144,21 @@ class Searcher:
         self._clause_of_sentence = np.array([r.clause for r in index.sentence_refs], dtype=np.int64)
         # sentences of clause c are positions _sentence_start[c] .. _sentence_start[c + 1] - 1
         self._sentence_start = np.searchsorted(self._clause_of_sentence, np.arange(len(index.clauses) + 1))
+        self._scopes: dict[frozenset[str], tuple[np.ndarray, np.ndarray]] = {}
 
     def search(self, question: str, k: int = 5, docs: set[str] | None = None) -> list[Hit]:
-        """The k best clauses; `docs` limits them to those documents (titles)."""
-        channels, sentence_scores = self._channel_scores(expand_query(question))
+        """The k best clauses; `docs` limits them to those documents (titles). A limited search ranks the
+        whole collection and keeps the documents' clauses (the fusion's z-scores are those it was tuned
+        with); when fewer than k are left — over 70,000 articles a named law may reach no channel's
+        CANDIDATES — it scores the documents' own clauses and sentences only."""
+        query = expand_query(question)
+        channels, sentence_scores = self._channel_scores(query)
         fused = fuse(channels)
         if docs is not None:
             fused = {c: v for c, v in fused.items() if self.index.clauses[c].doc in docs}
+            if len(fused) < k:
+                channels, sentence_scores = self._channel_scores(query, frozenset(docs))
+                fused = fuse(channels)
         order = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         hits = [Hit(c, fused[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order]
         self._rank_sentences(hits, *sentence_scores)
@@ -160,39 +171,55 @@ class Searcher:
 
     # -- channels
 
-    def _channel_scores(self, question: str) -> tuple[dict[str, dict[int, float]], tuple[dict, dict]]:
+    def _channel_scores(self, question: str, scope: frozenset[str] | None = None
+                        ) -> tuple[dict[str, dict[int, float]], tuple[dict, dict]]:
         """Clause scores per channel, and the raw (dense, BM25) scores of sentences by position."""
+        clause_ids, sentence_ids = self._units_in(scope) if scope is not None else (None, None)
         out: dict[str, dict[int, float]] = {}
         sentence_dense: dict[int, float] = {}
         sentence_bm25: dict[int, float] = {}
         if self.mode in ("hybrid", "dense"):
             query = self.embedder.encode_queries([question])
-            out["dense_clause"] = self._dense(self.index.clause_vectors, query)
+            out["dense_clause"] = self._dense(self.index.clause_vectors, query, clause_ids)
             if self.index.sentence_vectors is not None:
-                sentence_dense = self._dense(self.index.sentence_vectors, query)
+                sentence_dense = self._dense(self.index.sentence_vectors, query, sentence_ids)
                 out["dense_sentence"] = self._best_per_clause(sentence_dense)
         if self.mode in ("hybrid", "bm25"):
             terms = tokenize(lexical_query(question))
-            out["bm25_clause"] = self._bm25(self.index.bm25_clauses, terms)
-            sentence_bm25 = self._bm25(self.index.bm25_sentences, terms)
+            out["bm25_clause"] = self._bm25(self.index.bm25_clauses, terms, clause_ids)
+            sentence_bm25 = self._bm25(self.index.bm25_sentences, terms, sentence_ids)
             out["bm25_sentence"] = self._best_per_clause(sentence_bm25)
         return out, (sentence_dense, sentence_bm25)
 
-    @staticmethod
-    def _dense(faiss_index, query: np.ndarray) -> dict[int, float]:
-        depth = min(faiss_index.ntotal, max(DEPTH * 5, 1000))
-        if depth == 0:
-            return {}
-        scores, ids = faiss_index.search(query, depth)
-        return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+    def _units_in(self, scope: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the clauses and of the sentences of the documents in `scope`."""
+        if scope not in self._scopes:
+            clauses = np.array([i for i, c in enumerate(self.index.clauses) if c.doc in scope], dtype=np.int64)
+            ranges = [np.arange(self._sentence_start[c], self._sentence_start[c + 1]) for c in clauses]
+            self._scopes[scope] = (clauses, np.concatenate(ranges) if ranges else np.array([], np.int64))
+        return self._scopes[scope]
 
     @staticmethod
-    def _bm25(bm25, terms: list[str]) -> dict[int, float]:
+    def _dense(faiss_index, query: np.ndarray, ids: np.ndarray | None = None) -> dict[int, float]:
+        if ids is not None:  # a scoped search: exactly these vectors
+            if not len(ids):
+                return {}
+            scores = faiss_index.reconstruct_batch(ids) @ query[0]
+            return {int(ids[i]): float(scores[i]) for i in np.argsort(-scores)[:CANDIDATES]}
+        depth = min(faiss_index.ntotal, CANDIDATES)
+        if depth == 0:
+            return {}
+        scores, found = faiss_index.search(query, depth)
+        return {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
+
+    @staticmethod
+    def _bm25(bm25, terms: list[str], ids: np.ndarray | None = None) -> dict[int, float]:
         known = [t for t in terms if t in bm25.vocab_dict]
-        if not known:
+        if not known or (ids is not None and not len(ids)):
             return {}
         scores = bm25.get_scores(known)
-        top = np.argsort(-scores)[: max(DEPTH * 5, 1000)]
+        ids = np.arange(len(scores)) if ids is None else ids
+        top = ids[np.argsort(-scores[ids])[:CANDIDATES]]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
     def _best_per_clause(self, sentence_scores: dict[int, float]) -> dict[int, float]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa import search
 from qa.answer import QuestionError
 
 PLAIN_QUESTIONS = [
@@ -41,3 +42,17 @@ def test_empty_question_is_refused(assistant, question):
 def test_overlong_question_is_cut_with_a_note(assistant):
     answer = assistant.ask("职业教育" * 3000, k=2)
     assert len(answer.question) == 500 and answer.notes and len(answer.results) == 2
+
+
+def test_a_scoped_search_scores_the_scoped_documents_only(assistant, monkeypatch):
+    """Over a large collection a document's clauses may reach no channel's candidates; a search limited to
+    it must still find its best clauses (simulated here with two candidates a channel)."""
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    monkeypatch.setattr(search, "DEPTH", 2)
+    searcher = search.Searcher(assistant.index, assistant.embedder)
+    plan = "关于加快推进职业教育现代化服务的实施方案"
+    question = "公民有接受职业教育的权利吗"  # the law's topic
+    assert all(assistant.index.clauses[h.clause].doc != plan for h in searcher.search(question))
+    scoped = searcher.search(question, docs={plan})
+    assert scoped and {assistant.index.clauses[h.clause].doc for h in scoped} == {plan}
+    assert assistant.index.clauses[searcher.search("双师型比例", docs={plan})[0].clause].label == "（十二）"
