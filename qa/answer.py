@@ -233,8 +233,7 @@ class Assistant:
     def _duties_answer(self, text: str, clauses: list[Clause], department: str, notes: list[str]) -> Answer:
         """All of the department's clauses (from the parsed lists); the cards most relevant to the question
         first, so "市发展改革委在学校升格方面负责什么？" leads with (六)."""
-        relevance = {id(self.index.clauses[h.clause]): h.score
-                     for h in self.searcher.search(text, k=len(self.index.clauses))}
+        relevance = {id(self.index.clauses[c]): score for c, score in self.searcher.relevance(text).items()}
         ranked = sorted(clauses, key=lambda c: -relevance.get(id(c), 0.0))
         results = [Result(c, relevance.get(id(c), 0.0), [department_sentence(c) or c.sentences[0]], [])
                    for c in ranked]
@@ -253,12 +252,10 @@ def lookup(clauses: list[Clause], intent: Intent) -> list[Clause]:
     """Clauses a question names: a clause label, a part of a policy, or a law article (in the documents the
     question is scoped to, see Assistant._scope)."""
     if intent.article:
-        found = [c for c in clauses if c.kind == "article" and c.label == intent.article]
-    elif intent.clause:
-        found = [c for c in clauses if c.kind == "clause" and c.label == intent.clause]
-    else:
-        found = [c for c in clauses if c.kind == "clause" and c.path and c.path[0].startswith(f"{intent.part}、")]
-    return found
+        return [c for c in clauses if c.kind == "article" and c.label == intent.article]
+    if intent.clause:
+        return [c for c in clauses if c.kind == "clause" and c.label == intent.clause]
+    return [c for c in clauses if c.kind == "clause" and c.path and c.path[0].startswith(f"{intent.part}、")]
 
 
 def render_text(answer: Answer) -> str:

@@ -48,11 +48,16 @@ def synonyms() -> dict[str, list[str]]:
     return {row[0]: row[1].split() for row in rows}
 
 
+@lru_cache(maxsize=1)
+def _colloquial_terms() -> list[str]:
+    return sorted(synonyms(), key=len, reverse=True)  # longest first: "兼职老师" before "老师"
+
+
 def _split_colloquial(question: str) -> tuple[str, list[str]]:
     """The question without its colloquial words, and the documents' terms for them."""
     extra: list[str] = []
     rest = question
-    for term in sorted(synonyms(), key=len, reverse=True):  # longest first: "兼职老师" before "老师"
+    for term in _colloquial_terms():
         if term in rest:
             rest = rest.replace(term, " ")
             extra.extend(t for t in synonyms()[term] if t not in question and t not in extra)
@@ -70,12 +75,13 @@ QUESTION_WORDS = set(
     "什么 怎么 怎样 如何 多少 哪些 哪个 哪里 是否 可以 不能 能不能 能否 有没有 是不是 需要 应该 一下 还是 这个 那个 时候 "
     "怎么样 为什么 什么样 要求 规定 情况 问题 有关 相关 主要 内容 我们 你们 他们 现在 以后 说到底 到底 "
     "可不可以 要不要 会不会 算不算 行不行 哪条 哪一条 哪几条 是指 意思 怎么回事 怎么办".split())
+_QUESTION_WORDS_LONGEST_FIRST = sorted(QUESTION_WORDS, key=len, reverse=True)  # "能不能" before "不能"
 
 
 def lexical_query(question: str) -> str:
     """The question without its question words, for BM25: "可以", "什么", "哪些" and their character bigrams
     match the documents' own function words ("可以…", "应当…"), not the topic, and favour long articles."""
-    for word in sorted(QUESTION_WORDS, key=len, reverse=True):
+    for word in _QUESTION_WORDS_LONGEST_FIRST:
         question = question.replace(word, " ")
     return question
 
@@ -163,6 +169,11 @@ class Searcher:
         hits = [Hit(c, fused[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order]
         self._rank_sentences(hits, *sentence_scores)
         return hits
+
+    def relevance(self, question: str) -> dict[int, float]:
+        """The fused score of every clause any channel found (position -> score), without ranking the
+        sentences of each: for ordering a known set of clauses by the question."""
+        return fuse(self._channel_scores(expand_query(question))[0])
 
     def coverage(self, question: str) -> float:
         """Whether the documents speak of the question's topic at all (see `coverage`). Cosines do not tell:
