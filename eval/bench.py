@@ -42,8 +42,10 @@ def peak_mb() -> float:
 
 
 def questions(limit: int | None) -> list[str]:
-    lines = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
-    return lines[:limit] if limit else lines
+    from qa.evaluation import load_questions
+
+    texts = [q.question for q in load_questions(QUESTIONS)]
+    return texts[:limit] if limit else texts
 
 
 def timed_build(corpus: Path, folder: Path, embedder) -> tuple[object, float]:

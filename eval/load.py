@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.evaluation import load_questions
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -67,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.url and not args.url.startswith(("http://127.", "http://localhost")):
         raise SystemExit("load tests run against this machine only (127.0.0.1 / localhost)")
-    pool = [json.loads(line)["question"] for line in (HERE / "questions.jsonl").read_text("utf-8").splitlines()]
+    pool = [q.question for q in load_questions(HERE / "questions.jsonl")]
     process, url = (None, args.url) if args.url else start_server()
     latencies: list[float] = []
     errors: list[str] = []

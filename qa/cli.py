@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .answer import REPO, Assistant, QuestionError, default_corpus, default_index, render_text
-from .answer import clause_ref
+from .answer import REPO, Assistant, QuestionError, clause_ref, default_corpus, default_index, render_text
 from .documents import DocumentError
 from .facts import department_names, duties, duty_matrix, extract_targets, resolve_department
 from .index import IndexUnusable, build_index, corpus_clauses, read_corpus
