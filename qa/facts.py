@@ -138,23 +138,33 @@ def surface_names(name: str) -> set[str]:
 def department_names(clauses: list[Clause]) -> list[str]:
     """Every department listed in any clause, in order of first appearance; the same department under
     another name (another document's 市人社局 for 市人力资源和社会保障局) is listed once, as first named."""
-    seen: list[str] = []
-    for clause in clauses:
-        for name in clause.departments:
-            if name not in seen and not any(same_department(name, s) for s in seen):
-                seen.append(name)
-    return seen
+    return list(dict.fromkeys(_canonical(_listed_names(clauses)).values()))
+
+
+def _listed_names(clauses: list[Clause]) -> list[str]:
+    return list(dict.fromkeys(name for clause in clauses for name in clause.departments))
+
+
+def _canonical(names: Iterable[str]) -> dict[str, str]:
+    """Each name -> the first name in `names` that is the same department."""
+    firsts: list[str] = []
+    table: dict[str, str] = {}
+    for name in names:
+        first = next((f for f in firsts if same_department(name, f)), None)
+        if first is None:
+            firsts.append(name)
+        table[name] = first or name
+    return table
 
 
 def aliases(names: Iterable[str] | None = None) -> dict[str, str]:
-    """Surface name -> the department name the documents use, for `names` (default: the departments of the
-    bundled corpus). Where one string fits several departments the first named keeps it."""
-    if names is None:
-        names = _bundled_departments()
+    """Surface name -> the department name the documents use first, for `names` (default: the departments
+    of the bundled corpus). Where one string fits several departments the first named keeps it."""
+    canonical = _canonical(_bundled_departments() if names is None else names)
     table: dict[str, str] = {}
-    for name in names:
+    for name, first in canonical.items():
         for surface in surface_names(name):
-            table.setdefault(surface, name)
+            table.setdefault(surface, first)
     return table
 
 
@@ -163,14 +173,13 @@ def _bundled_departments() -> tuple[str, ...]:
     from .answer import default_corpus  # late: answer imports this module
     from .index import corpus_clauses, read_corpus
 
-    return tuple(department_names(corpus_clauses(read_corpus(default_corpus()))))
+    return tuple(_listed_names(corpus_clauses(read_corpus(default_corpus()))))
 
 
 def resolve_department(text: str, clauses: list[Clause]) -> str | None:
     """The listed department a text names (full name, alias or short form), longest match first. A short
     form preceded by another level ("市财政局" against a 区财政局) does not match."""
-    known = department_names(clauses)
-    table = aliases(known)
+    table = aliases(_listed_names(clauses))
     texts = dict.fromkeys([text, _normalise_text(text)])  # "市发展和改革委员会" is read as 市发展改革委 too
     for surface in sorted(table, key=len, reverse=True):
         matches = (m for t in texts for m in re.finditer(re.escape(surface), t))
