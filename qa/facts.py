@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -119,8 +120,11 @@ def department_forms(name: str) -> frozenset[tuple[str, str]]:
 def same_department(a: str, b: str) -> bool:
     if a == b:
         return True
-    return any(body == other and (not level or not other_level or level == other_level)
-               for level, body in department_forms(a) for other_level, other in department_forms(b))
+    levels: dict[str, set[str]] = defaultdict(set)
+    for level, body in department_forms(a):
+        levels[body].add(level)
+    return any(body in levels and (not level or "" in levels[body] or level in levels[body])
+               for level, body in department_forms(b))
 
 
 def _level_of(name: str) -> str:
@@ -147,25 +151,34 @@ def _listed_names(clauses: list[Clause]) -> list[str]:
 
 def _canonical(names: Iterable[str]) -> dict[str, str]:
     """Each name -> the first name in `names` that is the same department."""
+    return dict(_canonical_pairs(tuple(names)))
+
+
+@lru_cache(maxsize=64)
+def _canonical_pairs(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     firsts: list[str] = []
-    table: dict[str, str] = {}
+    pairs = []
     for name in names:
         first = next((f for f in firsts if same_department(name, f)), None)
         if first is None:
             firsts.append(name)
-        table[name] = first or name
-    return table
+        pairs.append((name, first or name))
+    return tuple(pairs)
 
 
 def aliases(names: Iterable[str] | None = None) -> dict[str, str]:
     """Surface name -> the department name the documents use first, for `names` (default: the departments
     of the bundled corpus). Where one string fits several departments the first named keeps it."""
-    canonical = _canonical(_bundled_departments() if names is None else names)
+    return dict(_alias_pairs(_bundled_departments() if names is None else tuple(names)))
+
+
+@lru_cache(maxsize=64)
+def _alias_pairs(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     table: dict[str, str] = {}
-    for name, first in canonical.items():
-        for surface in surface_names(name):
+    for name, first in _canonical(names).items():
+        for surface in sorted(surface_names(name)):
             table.setdefault(surface, first)
-    return table
+    return tuple(sorted(table.items(), key=lambda pair: -len(pair[0])))  # longest first, for resolving
 
 
 @lru_cache(maxsize=1)
@@ -179,9 +192,9 @@ def _bundled_departments() -> tuple[str, ...]:
 def resolve_department(text: str, clauses: list[Clause]) -> str | None:
     """The listed department a text names (full name, alias or short form), longest match first. A short
     form preceded by another level ("市财政局" against a 区财政局) does not match."""
-    table = aliases(_listed_names(clauses))
+    table = aliases(_listed_names(clauses))  # longest surface first
     texts = dict.fromkeys([text, _normalise_text(text)])  # "市发展和改革委员会" is read as 市发展改革委 too
-    for surface in sorted(table, key=len, reverse=True):
+    for surface in table:
         matches = (m for t in texts for m in re.finditer(re.escape(surface), t))
         if any(not _other_level(m, table[surface]) for m in matches):
             return table[surface]
