@@ -18,7 +18,7 @@ from typing import Any
 
 from . import export
 from .answer import Assistant, QuestionError
-from .facts import Target, duties, duty_matrix
+from .facts import Target, duties_by_document, duty_matrix
 from .index import documents_of
 from .structure import Clause
 
@@ -179,9 +179,14 @@ def duty_rows(clauses: list[Clause]) -> tuple[list[str], list[list[Any]]]:
 
 
 def render_duties(department: str, clauses: list[Clause]) -> str:
-    found = duties(department, clauses)
-    items = "".join(f"<li>{escape_text(c.citation)}</li>" for c in found)
-    return f"<p><b>{escape_text(department)}</b>是以下 {len(found)} 项工作的责任单位：</p><ul>{items}</ul>"
+    """The department's clauses, grouped by document when several plans name it (under their names for it)."""
+    found = [(doc, name, listed) for doc, name, listed in duties_by_document(department, clauses) if listed]
+    parts = []
+    for doc, name, listed in found:
+        items = "".join(f"<li>{escape_text(c.citation)}</li>" for c in listed)
+        source = f"《{escape_text(doc)}》：" if len(found) > 1 else ""
+        parts.append(f"<p>{source}<b>{escape_text(name)}</b>是以下 {len(listed)} 项工作的责任单位：</p><ul>{items}</ul>")
+    return "".join(parts)
 
 
 TARGET_HEADERS = ["条款", "期限", "数量", "内容", "出处"]

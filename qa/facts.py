@@ -267,7 +267,7 @@ def _targets_in(sentence: str, clause: Clause) -> list[Target]:
     deadline = DEADLINE.search(sentence)
     found = []
     for segment in re.split(r"[，；：。,;]", sentence):
-        if NOT_A_TARGET.search(segment.replace("到2025年", "")):
+        if NOT_A_TARGET.search(DEADLINE.sub("", segment)):  # any year's deadline, not only 2025's
             continue
         items = segment.split("、")
         if sum(bool(TARGET.search(item)) for item in items) < 2:

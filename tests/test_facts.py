@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.cli import main
-from qa.facts import department_names, duties, duties_by_document, resolve_department, role, same_department
+from qa.facts import extract_targets, department_names, duties, duties_by_document, resolve_department, role, same_department
 from qa.index import corpus_clauses, read_corpus
 from qa.structure import parse_units, strip_units
 
@@ -29,7 +29,7 @@ CITY_TEXT = f"""# {CITY}
 
 配合单位：市财政局、市发改委、市教育局
 
-（二）建设公共实训基地。到2027年，建成5个公共实训基地。（牵头单位：市发展和改革委员会；配合单位：市人社局、市财政局）
+（二）建设公共实训基地。到2027年建成5个公共实训基地。（牵头单位：市发展和改革委员会；配合单位：市人社局、市财政局）
 
 （三）加强宣传引导。营造崇尚技能的社会氛围。（市委宣传部牵头，市人社局、市教育局配合）
 """
@@ -163,3 +163,16 @@ def test_cli_duties_grouped_by_document(corpus, capsys):
         (DISTRICT, ["（一）", "（二）"])]
     assert main(["duties", "公安局", "--corpus", str(corpus)]) == 1
     assert "没有「公安局」" in capsys.readouterr().err
+
+
+def test_web_duties_view_groups_by_document(clauses):
+    from qa.app import render_duties
+
+    shown = render_duties("市财政局", clauses)
+    assert f"《{SEED}》：<b>市财政局</b>是以下 5 项工作" in shown and f"《{CITY}》：<b>市财政局</b>是以下 2 项工作" in shown
+    assert DISTRICT not in shown
+
+
+def test_targets_of_other_plans_keep_their_own_deadlines(clauses):
+    city = [(t.label, f"{t.number}{t.unit}{t.qualifier}", t.deadline) for t in extract_targets(clauses) if t.citation.startswith(CITY)]
+    assert city == [("（一）", "3万人次以上", "2026年"), ("（二）", "5个", "2027年")]
