@@ -51,6 +51,8 @@ def timeline_figure(targets: list[Target]):
     for target in dated:
         rows[(_document(target), target.label, target.deadline)].append(target)
     clauses = list(dict.fromkeys((_document(t), t.label) for t in dated))
+    many = len({doc for doc, _ in clauses}) > 1
+    name = {(doc, label): f"{doc[:8]}…{label}" if many else label for doc, label in clauses}  # one row per clause
     figure = go.Figure()
     for document in dict.fromkeys(doc for doc, _ in clauses):
         xs, ys, texts, hovers = [], [], [], []
@@ -60,7 +62,7 @@ def timeline_figure(targets: list[Target]):
             year = int(deadline.removesuffix("年"))
             for i, target in enumerate(group):
                 xs.append(year + (i - (len(group) - 1) / 2) * 0.12)
-                ys.append(label)
+                ys.append(name[(doc, label)])
                 texts.append(f"{target.number}{target.unit}{target.qualifier}")
                 hovers.append(_hover(target))
         figure.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=texts, textposition="top center",
@@ -70,11 +72,11 @@ def timeline_figure(targets: list[Target]):
     undated = len(targets) - len(dated)
     figure.update_layout(
         title=f"量化目标完成时限（{len(dated)} 项有期限；{undated} 项未写期限，见上表）",
-        font={"family": CJK_FONTS, "size": 13}, height=max(320, 60 * len({label for _, label in clauses}) + 140),
+        font={"family": CJK_FONTS, "size": 13}, height=max(320, 60 * len(clauses) + 140),
         xaxis={"title": "完成时限（年）", "dtick": 1, "range": [years[0] - 1, years[-1] + 1], "tickformat": "d"},
-        yaxis={"title": "条款", "type": "category", "categoryorder": "array",
-               "categoryarray": list(dict.fromkeys(label for _, label in reversed(clauses)))},
-        showlegend=len({doc for doc, _ in clauses}) > 1, margin={"l": 80, "r": 30, "t": 60, "b": 50},
+        yaxis={"title": "条款", "type": "category", "categoryorder": "array", "automargin": True,
+               "categoryarray": [name[key] for key in reversed(clauses)]},
+        showlegend=many, margin={"l": 80, "r": 30, "t": 60, "b": 50},
         hoverlabel={"font": {"family": CJK_FONTS}},
     )
     return figure
