@@ -182,3 +182,14 @@ def test_targets_export_and_timeline(tmp_path, capsys, plan):
     dated = [t for t in targets if t.deadline]
     assert out.startswith(f"到2025年（{len(dated)} 项）") and f"未写期限（{len(targets) - len(dated)} 项）" in out
     assert out.index("（十八） 100%") < out.index("未写期限") < out.index("（六） 3-4所")
+
+
+def test_timeline_chart_has_every_dated_target_once(clauses):  # noqa: F811  (the three plans)
+    from qa.timeline import timeline_figure
+
+    targets = extract_targets(clauses)
+    figure = timeline_figure(targets)
+    points = [(y, text) for trace in figure.data for y, text in zip(trace.y, trace.hovertext)]
+    assert len(points) == sum(bool(t.deadline) for t in targets) == 18
+    assert len(set(figure.layout.yaxis.categoryarray)) == 10  # the city's and the district's （一） apart
+    assert all(t.sentence[:20] in "".join(text for _, text in points) for t in targets if t.deadline)
