@@ -176,3 +176,11 @@ def test_web_duties_view_groups_by_document(clauses):
 def test_targets_of_other_plans_keep_their_own_deadlines(clauses):
     city = [(t.label, f"{t.number}{t.unit}{t.qualifier}", t.deadline) for t in extract_targets(clauses) if t.citation.startswith(CITY)]
     assert city == [("（一）", "3万人次以上", "2026年"), ("（二）", "5个", "2027年")]
+
+
+def test_clauses_stored_before_lead_and_support_get_them_from_their_text(clauses):
+    from qa.structure import Clause
+
+    for clause in by_label(clauses, CITY).values():
+        old = {k: v for k, v in clause.to_dict().items() if k not in ("lead", "support", "lead_explicit")}
+        assert Clause.from_dict(old) == clause
