@@ -1,7 +1,8 @@
 """Web UI (Gradio Blocks) over the same Assistant as the CLI.
 
-Tabs: 问答 (chat with cited clauses), 目录 (outline), 责任单位 (department × clause heatmap and table),
-目标 (targets and deadlines). A named API endpoint `/ask` returns the same JSON as `qa ask --json`.
+Tabs: 问答 (chat with cited clauses), 目录 (outline), 责任单位 (department × clause heatmap and table,
+downloads of the 分工表 and a department's 任务清单), 目标 (targets and deadlines, their timeline chart and an
+Excel download). A named API endpoint `/ask` returns the same JSON as `qa ask --json`.
 
 Document text is always escaped before it reaches the page (`escape_text`): HTML and Markdown in a clause show
 as text. Offline: analytics are off (qa/__init__.py), the theme uses system fonts, nothing is fetched from
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import html
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from . import export
 from .answer import Assistant, QuestionError
-from .facts import Target, duties, duty_matrix
+from .facts import Target, duties_by_document, duty_matrix
 from .index import documents_of
 from .structure import Clause
 
@@ -175,9 +179,14 @@ def duty_rows(clauses: list[Clause]) -> tuple[list[str], list[list[Any]]]:
 
 
 def render_duties(department: str, clauses: list[Clause]) -> str:
-    found = duties(department, clauses)
-    items = "".join(f"<li>{escape_text(c.citation)}</li>" for c in found)
-    return f"<p><b>{escape_text(department)}</b>是以下 {len(found)} 项工作的责任单位：</p><ul>{items}</ul>"
+    """The department's clauses, grouped by document when several plans name it (under their names for it)."""
+    found = [(doc, name, listed) for doc, name, listed in duties_by_document(department, clauses) if listed]
+    parts = []
+    for doc, name, listed in found:
+        items = "".join(f"<li>{escape_text(c.citation)}</li>" for c in listed)
+        source = f"《{escape_text(doc)}》：" if len(found) > 1 else ""
+        parts.append(f"<p>{source}<b>{escape_text(name)}</b>是以下 {len(listed)} 项工作的责任单位：</p><ul>{items}</ul>")
+    return "".join(parts)
 
 
 TARGET_HEADERS = ["条款", "期限", "数量", "内容", "出处"]
@@ -195,6 +204,34 @@ def target_rows(targets: list[Target], deadline: str = "全部", label: str = "�
     return rows
 
 
+# ------------------------------------------------------------------------------------------- downloads
+
+
+class Downloads:
+    """The files behind the download buttons, written by qa/export.py into one temporary folder (Gradio
+    serves files from the system's temp directory)."""
+
+    def __init__(self, clauses: list[Clause], targets: list[Target]):
+        self.clauses, self.targets = clauses, targets
+        self.folder = Path(tempfile.mkdtemp(prefix="qa-export-"))
+
+    def _write(self, build, fmt: str) -> str | None:
+        try:
+            report = build()
+        except export.ExportError:
+            return None  # nothing to export (no 责任单位, no targets): the button stays hidden
+        return str(export.write(report, self.folder / export.file_name(report, fmt), fmt))
+
+    def division(self, fmt: str) -> str | None:
+        return self._write(lambda: export.division_table(self.clauses, self.targets), fmt)
+
+    def task_list(self, department: str, fmt: str = "docx") -> str | None:
+        return self._write(lambda: export.task_list(department, self.clauses, self.targets), fmt)
+
+    def targets_xlsx(self) -> str | None:
+        return self._write(lambda: export.targets_table(self.targets), "xlsx")
+
+
 # ----------------------------------------------------------------------------------------------- the app
 
 
@@ -205,6 +242,7 @@ def build_app(assistant: Assistant):
     docs = documents_of(clauses)
     targets = assistant.targets
     names = duty_matrix(clauses)[0]
+    downloads = Downloads(clauses, targets)
 
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question: the same JSON as `qa ask --json`."""
@@ -257,10 +295,18 @@ def build_app(assistant: Assistant):
                 gr.HTML(render_heatmap(clauses), elem_id="qa-heatmap", js_on_load=None)
                 headers, rows = duty_rows(clauses)
                 gr.Dataframe(rows, headers=headers, interactive=False, label="部门 × 条款", max_height=420)
+                with gr.Row():
+                    for fmt, name in (("docx", "Word"), ("xlsx", "Excel")):
+                        path = downloads.division(fmt)
+                        gr.DownloadButton(f"下载重点任务分工表（{name}）", value=path, visible=path is not None,
+                                          elem_id=f"qa-division-{fmt}")
                 department = gr.Dropdown(names, value=None, label="选择部门", elem_id="qa-department")
                 duties_view = gr.HTML(elem_id="qa-duties-view", js_on_load=None)
+                task_file = gr.DownloadButton("下载该部门任务清单（Word）", visible=False, elem_id="qa-task-list")
                 department.change(lambda d: render_duties(d, clauses) if d else "", department, duties_view,
                                   api_visibility="private")
+                department.change(lambda d: gr.update(value=downloads.task_list(d) if d else None, visible=bool(d)),
+                                  department, task_file, api_visibility="private")
             with gr.Tab("目标", id="targets"):
                 deadlines = ["全部", *sorted({f"到{t.deadline}" for t in targets if t.deadline}), "无"]
                 labels = ["全部", *dict.fromkeys(t.label for t in targets)]
@@ -273,6 +319,13 @@ def build_app(assistant: Assistant):
                 for control in (by_deadline, by_label):
                     control.change(lambda d, lab: target_rows(targets, d, lab), [by_deadline, by_label], table,
                                    api_visibility="private")
+                path = downloads.targets_xlsx()
+                gr.DownloadButton("下载量化目标（Excel）", value=path, visible=path is not None,
+                                  elem_id="qa-targets-xlsx")
+                if any(t.deadline for t in targets):
+                    from .timeline import timeline_figure
+
+                    gr.Plot(timeline_figure(targets), label="完成时限时间线（悬停查看原句）", elem_id="qa-timeline")
         gr.api(ask, api_name="ask")
     return app
 

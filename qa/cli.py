@@ -15,12 +15,13 @@ from typing import Any, TextIO
 from . import __version__
 from .answer import REPO, Assistant, QuestionError, clause_ref, default_corpus, default_index, render_text
 from .documents import DocumentError
-from .facts import department_names, duties, duty_matrix, extract_targets, resolve_department
+from .export import FORMATS, ExportError
+from .facts import department_names, duties_by_document, duty_matrix, extract_targets
 from .index import IndexUnusable, build_index, corpus_clauses, read_corpus
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
 
-USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError)
+USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError)
 
 
 def say(message: str) -> None:
@@ -31,6 +32,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, default=None, help="文档目录（默认：仓库中的 corpus/）")
     parser.add_argument("--index", type=Path, default=None, help="索引目录（默认：仓库中的 index/）")
     parser.add_argument("--model", default=None, help="嵌入模型：sentence-transformers 目录或名称（默认 e5-small，或环境变量 QA_MODEL）")
+
+
+EXPORTS = ("分工表", "任务清单", "目标")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,8 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     targets_cmd = sub.add_parser("targets", help="列出文件中的量化目标和期限")
     targets_cmd.add_argument("--json", action="store_true")
+    targets_cmd.add_argument("--timeline", action="store_true", help="按完成时限排列的时间线")
     _add_common(targets_cmd)
     targets_cmd.set_defaults(func=cmd_targets)
+
+    export = sub.add_parser("export", help="导出重点任务分工表、部门任务清单或量化目标（Word、Excel、CSV）")
+    export.add_argument("kind", choices=EXPORTS, help="分工表、任务清单 或 目标")
+    export.add_argument("department", nargs="?", help="任务清单：部门名称或简称，如 市财政局、人社局")
+    export.add_argument("--doc", default=None, help="分工表：只导出这个文件（标题或其中一段）；默认每个文件一节")
+    export.add_argument("--format", choices=FORMATS, default=None, help="docx（默认）、xlsx 或 csv；默认取 -o 的扩展名")
+    export.add_argument("-o", "--output", type=Path, default=None,
+                        help="输出文件（默认按标题命名，存于当前目录）；--all 时为输出目录")
+    export.add_argument("--all", action="store_true", help="任务清单：每个部门一个文件，写入 -o 目录")
+    _add_common(export)
+    export.set_defaults(func=cmd_export)
 
     evaluate = sub.add_parser("eval", help="用问题集评估检索质量（BM25、向量、混合并列）")
     evaluate.add_argument("file", nargs="?", type=Path, default=REPO / "eval" / "questions.jsonl")
@@ -164,17 +180,18 @@ def _clauses(args: argparse.Namespace) -> list:
 def cmd_duties(args: argparse.Namespace) -> int:
     clauses = _clauses(args)
     if args.name:
-        department = resolve_department(args.name, clauses)
-        if department is None:
+        found = [(doc, name, listed) for doc, name, listed in duties_by_document(args.name, clauses) if listed]
+        if not found:
             known = "、".join(department_names(clauses))
             raise QuestionError(f"文件的责任单位中没有「{args.name}」。已列出的部门：{known}")
-        found = duties(department, clauses)
         if args.json:
-            print(json.dumps({"department": department, "clauses": [clause_ref(c) for c in found]},
-                             ensure_ascii=False, indent=2))
-        else:
-            print(f"{department}是以下 {len(found)} 项工作的责任单位：")
-            print("\n".join(f"  {c.citation}" for c in found))
+            print(json.dumps({"department": found[0][1], "clauses": [clause_ref(c) for _, _, cs in found for c in cs],
+                              "documents": [{"doc": doc, "department": name, "clauses": [clause_ref(c) for c in cs]}
+                                            for doc, name, cs in found]}, ensure_ascii=False, indent=2))
+            return 0
+        for doc, name, listed in found:
+            print(f"《{doc}》：{name}是以下 {len(listed)} 项工作的责任单位：")
+            print("\n".join(f"  {c.citation}" for c in listed))
         return 0
     names, listed, matrix = duty_matrix(clauses)
     if args.json:
@@ -191,6 +208,11 @@ def cmd_duties(args: argparse.Namespace) -> int:
 
 def cmd_targets(args: argparse.Namespace) -> int:
     targets = extract_targets(_clauses(args))
+    if args.timeline:
+        from .timeline import timeline_text
+
+        print(timeline_text(targets))
+        return 0
     if args.json:
         print(json.dumps([t.to_dict() for t in targets], ensure_ascii=False, indent=2))
         return 0
@@ -198,6 +220,33 @@ def cmd_targets(args: argparse.Namespace) -> int:
         deadline = f"到{t.deadline}" if t.deadline else "—"
         print(f"{t.label:<6} {deadline:<8} {t.number}{t.unit}{t.qualifier:<4} {t.what}")
     print(f"共 {len(targets)} 项，其中有期限的 {sum(bool(t.deadline) for t in targets)} 项")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import export
+
+    clauses = _clauses(args)
+    targets = extract_targets(clauses)
+    fmt = args.format or (args.output.suffix.lstrip(".").lower() if args.output and args.output.suffix
+                          and not args.all else "docx")
+    if args.kind == "任务清单" and args.all:
+        folder = args.output or Path.cwd()
+        if not folder.is_dir():
+            raise ExportError(f"输出目录不存在：{folder}（--all 时 -o 为目录）")
+        reports = [export.task_list(name, clauses, targets) for name in department_names(clauses)]
+        for report in reports:
+            say(f"已导出：{export.write(report, folder / export.file_name(report, fmt), fmt)}")
+        return 0
+    if args.kind == "任务清单":
+        if not args.department:
+            raise ExportError("请给出部门，例如：qa export 任务清单 市财政局；或用 --all -o 目录 导出全部部门")
+        report = export.task_list(args.department, clauses, targets)
+    elif args.kind == "分工表":
+        report = export.division_table(clauses, targets, args.doc)
+    else:
+        report = export.targets_table(targets)
+    say(f"已导出：{export.write(report, args.output or Path(export.file_name(report, fmt)), fmt)}")
     return 0
 
 

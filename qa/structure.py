@@ -51,7 +51,35 @@ STATUTE = Style("statute", (
 STYLES: tuple[Style, ...] = (STATUTE, POLICY)
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
-DEPARTMENTS = re.compile(r"[（(]责任单位[：:](?P<list>[^）)\n]*)(?P<close>[）)])?")
+UNIT_WORD = r"(?:单位|部门)"
+SUPPORT_WORD = rf"(?:配合|协办|参与|协同){UNIT_WORD}"
+UNIT_LIST_SPLIT = re.compile(r"[、，,；;\s]+")
+
+
+@dataclass(frozen=True)
+class UnitForm:
+    """One way documents write who is responsible. Groups: `lead`, `support` or `all` (a plain list whose
+    first unit leads by convention); `close`, when the form has a closing bracket that a cut-off list lacks."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+# Ordered: the explicit lead/support forms first, so that their text is not read again as a plain list.
+UNIT_FORMS: tuple[UnitForm, ...] = (
+    UnitForm("bracket lead+support", re.compile(
+        rf"[（(]牵头{UNIT_WORD}[：:](?P<lead>[^）)；;\n]*)(?:[；;，,。]\s*{SUPPORT_WORD}[：:]"
+        rf"(?P<support>[^）)\n]*))?(?P<close>[）)])?")),
+    UnitForm("lines lead+support", re.compile(
+        rf"^牵头{UNIT_WORD}[：:](?P<lead>[^\n；;]*?)\s*(?:[；;。]?\s*{SUPPORT_WORD}[：:](?P<support>[^\n]*?))?[。；;]?$",
+        re.M)),
+    UnitForm("bracket verbs", re.compile(
+        r"[（(]由?(?P<lead>[^（）()\n。：:]{2,80}?)牵头(?:[，,；;、]\s*(?P<support>[^（）()\n。：:]{2,200}?)等?"
+        r"(?:配合|参与|协同|协助|按职责分工负责))?(?P<close>[）)])")),
+    UnitForm("bracket list", re.compile(rf"[（(]责任{UNIT_WORD}[：:](?P<all>[^）)\n]*)(?P<close>[）)])?")),
+    UnitForm("line list", re.compile(rf"^责任{UNIT_WORD}[：:](?P<all>[^\n]*?)[。；;]?$", re.M)),
+)
+DEPARTMENTS = UNIT_FORMS[3].pattern  # the seed's `（责任单位：…）`, kept for callers of the old name
 LEAD_PHRASE = re.compile(r"^(?P<title>[^。！？；\n]{1,40})。")
 
 
@@ -69,6 +97,11 @@ class Clause:
     sentences: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
     departments_cut: bool = False  # the 责任单位 list is cut off in the source
+    # Lead and supporting units. Written out (牵头单位/配合单位, "…牵头，…配合") -> lead_explicit; from a plain
+    # 责任单位 list the first unit leads by convention. `departments` stays the full list, lead first.
+    lead: list[str] = field(default_factory=list)
+    support: list[str] = field(default_factory=list)
+    lead_explicit: bool = False
 
     @property
     def citation(self) -> str:
@@ -84,6 +117,9 @@ class Clause:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Clause:
         data = {k: v for k, v in data.items() if k != "citation"}
+        if "lead" not in data:  # stored before lead/support were parsed: derive them from the text
+            units = parse_units(data.get("text", ""))
+            data.update(lead=units.lead, support=units.support, lead_explicit=units.explicit)
         return cls(**data)
 
 
@@ -95,15 +131,62 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+@dataclass
+class Units:
+    """Who is responsible for a clause, as the text writes it."""
+
+    lead: list[str] = field(default_factory=list)
+    support: list[str] = field(default_factory=list)
+    explicit: bool = False  # lead and support are written out, not taken from a list's order
+    cut: bool = False  # a list is cut off in the source: its last fragment is dropped, nothing guessed
+    spans: list[tuple[int, int]] = field(default_factory=list)  # where the text says it
+
+    @property
+    def departments(self) -> list[str]:
+        return list(dict.fromkeys([*self.lead, *self.support]))
+
+
+def _unit_list(text: str | None) -> list[str]:
+    items = (item.strip().strip("。．.") for item in UNIT_LIST_SPLIT.split(text or ""))
+    return [item.removesuffix("等") if len(item) > 3 else item for item in items if item]
+
+
+def parse_units(text: str) -> Units:
+    """Every responsibility note of a clause (UNIT_FORMS, first form wins where notes overlap), merged in
+    text order: leads of all notes, then the supporting units that lead nowhere."""
+    found: list[tuple[re.Match[str], UnitForm]] = []
+    for form in UNIT_FORMS:
+        for match in form.pattern.finditer(text):
+            if not any(m.start() < match.end() and match.start() < m.end() for m, _ in found):
+                found.append((match, form))
+    units = Units()
+    for match, form in sorted(found, key=lambda pair: pair[0].start()):
+        groups = match.groupdict()
+        explicit = groups.get("all") is None
+        lead, support = (_unit_list(groups.get("lead")), _unit_list(groups.get("support"))) if explicit \
+            else (_unit_list(groups["all"])[:1], _unit_list(groups["all"])[1:])
+        if "close" in groups and groups["close"] is None:  # cut off: the last item is a fragment ("市教")
+            units.cut = True
+            (support if support else lead)[-1:] = []
+        units.lead.extend(u for u in lead if u not in units.lead)
+        units.support.extend(u for u in support if u not in units.support)
+        units.explicit = units.explicit or explicit
+        units.spans.append(match.span())
+    units.support = [u for u in units.support if u not in units.lead]
+    return units
+
+
 def parse_departments(text: str) -> tuple[list[str], bool]:
-    """The responsible departments listed in `（责任单位：…）`, and whether the list is cut off."""
-    match = DEPARTMENTS.search(text)
-    if not match:
-        return [], False
-    items = [d.strip() for d in re.split(r"[、，,]", match.group("list")) if d.strip()]
-    if match.group("close"):
-        return items, False
-    return items[:-1], True  # the last item of a cut-off list is a fragment ("市教")
+    """The responsible departments in order (lead first where written out), and whether a list is cut off."""
+    units = parse_units(text)
+    return units.departments, units.cut
+
+
+def strip_units(text: str) -> str:
+    """The text without its responsibility notes: the tasks alone."""
+    for start, end in sorted(parse_units(text).spans, reverse=True):
+        text = text[:start] + text[end:]
+    return text
 
 
 def detect_style(document: Document) -> Style | None:
@@ -191,7 +274,7 @@ def _sentences(text: str, label: str, title: str) -> list[str]:
 
 
 def _make_clause(document: Document, path: list[str], label: str, text: str, kind: str) -> Clause:
-    departments, cut = parse_departments(text)
+    units = parse_units(text)
     title = _title(text, label, kind)
     return Clause(
         doc=document.title,
@@ -202,8 +285,11 @@ def _make_clause(document: Document, path: list[str], label: str, text: str, kin
         text=text,
         kind=kind,
         sentences=_sentences(text, label, title),
-        departments=departments,
-        departments_cut=cut,
+        departments=units.departments,
+        departments_cut=units.cut,
+        lead=units.lead,
+        support=units.support,
+        lead_explicit=units.explicit,
     )
 
 

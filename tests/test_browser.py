@@ -139,3 +139,57 @@ def test_targets_tab(page):
 def test_no_request_left_the_machine(page):
     hosts = {urlparse(url).hostname for url in page.requests_seen if urlparse(url).scheme in ("http", "https")}
     assert hosts <= {"127.0.0.1", "localhost"}, hosts
+
+
+# ------------------------------------------------------------- issue 11: downloads and the deadline chart
+
+
+def test_division_table_downloads_as_word(page, tmp_path):
+    from docx import Document as WordDocument
+    from docx.oxml.ns import qn
+
+    page.get_by_role("tab", name="责任单位").click()
+    button = page.locator("#qa-division-docx")
+    button.wait_for()
+    with page.expect_download(timeout=30_000) as download:
+        button.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".docx"
+    table = WordDocument(str(path)).tables[0]
+    labels = [row.cells[2].text[: row.cells[2].text.index("）") + 1] for row in table.rows[1:]]
+    assert labels[0] == "（三）" and labels[-1] == "（十八）" and len(labels) == 16
+    assert table.rows[1].cells[4].text == "市委组织部"
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    page.locator("#qa-department input").click()
+    page.get_by_role("option", name="市财政局", exact=True).click()
+    task = page.locator("#qa-task-list")
+    task.wait_for(state="visible", timeout=10_000)
+    with page.expect_download(timeout=30_000) as download:
+        task.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    rows = WordDocument(str(path)).tables[0].rows[1:]
+    assert [r.cells[1].text[:4] for r in rows] == ["（九）着", "（十二）", "（十四）", "（十五）", "（十六）"]
+
+
+def test_targets_timeline_chart(page, tmp_path):
+    page.get_by_role("tab", name="目标").click()
+    chart = page.locator("#qa-timeline")
+    chart.locator(".main-svg").first.wait_for(timeout=30_000)  # plotly drew it, from Gradio's own bundle
+    chart.scroll_into_view_if_needed()
+    points = chart.locator(".scatterlayer .point")
+    assert points.count() == 15  # every target with a deadline
+    box = points.nth(0).bounding_box()  # plotly listens on the layer above the points: move the mouse there
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#qa-timeline .hovertext", timeout=10_000)
+    assert "到2025年" in chart.locator(".hovertext").text_content()  # an SVG element: no innerText
+    page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=True)
+    with page.expect_download(timeout=30_000) as download:
+        page.locator("#qa-targets-xlsx").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_no_request_left_the_machine_after_the_downloads_and_chart(page):
+    hosts = {urlparse(url).hostname for url in page.requests_seen if urlparse(url).scheme in ("http", "https")}
+    assert hosts <= {"127.0.0.1", "localhost"}, hosts
