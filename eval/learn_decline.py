@@ -15,6 +15,14 @@ from qa.evaluation import calibrate, describe_calibration, load_questions
 REPO = Path(__file__).resolve().parent.parent
 
 
+def single_threaded(assistant: Assistant) -> Assistant:
+    """One torch thread: on a busy shared machine two spinning threads per query cost seconds, not ms."""
+    import torch
+
+    torch.set_num_threads(1)
+    return assistant
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("file", nargs="?", type=Path, default=Path(__file__).parent / "questions.jsonl")
@@ -25,7 +33,7 @@ def main() -> None:
     if "test3" in splits:
         parser.error("the test3 split is held out: never used for fitting")
     questions = [q for q in load_questions(args.file) if q.split in splits]
-    found = calibrate(Assistant(progress=False), questions)
+    found = calibrate(single_threaded(Assistant(progress=False)), questions)
     print(describe_calibration(found, args.splits))
     if args.write:
         path = REPO / "qa" / "data" / "decline.json"

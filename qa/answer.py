@@ -270,8 +270,9 @@ class Assistant:
                       clauses=[r.clause for r in chosen])
 
     def _number(self, results: list[Result], hits: list[Hit]) -> Direct:
-        best, hit = results[0], hits[0]
-        numbered = [s for s in hit.sentences if TARGET.search(s.text)]
+        best = results[0]
+        hit = next((h for h in hits if self.index.clauses[h.clause] is best.clause), None)  # None: led by title
+        numbered = [s for s in hit.sentences if TARGET.search(s.text)] if hit else []
         if numbered and numbered[0].score >= NUMBER_SENTENCE_RATIO * hit.sentences[0].score:
             lead_with(best, numbered[0].text)
         sentence = best.highlight[0] if best.highlight else ""

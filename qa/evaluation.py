@@ -127,23 +127,28 @@ def evaluate(assistant: Assistant, questions: list[Question], modes: tuple[str, 
     return report
 
 
-DECLINE_FEATURES = ("coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf")
+DECLINE_FEATURES = ("coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf")  # Searcher.signals
+# The feature sets compared by cross-validation (eval/learn_decline.py); the best one is shipped.
+DECLINE_SETS = (("coverage",), ("coverage", "unmatched_idf"), ("coverage", "dense_max", "dense_z"),
+                ("coverage", "bm25_max", "unmatched_idf"), DECLINE_FEATURES)
 MAX_WRONGLY_DECLINED = 0.01  # share of in-scope fitting questions the chosen threshold may decline (target: 2 %)
 
 
-def decline_signals(assistant: Assistant, questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
+def decline_signals(assistant: Assistant, questions: list[Question], features: tuple[str, ...] = DECLINE_FEATURES
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """The decline rule's inputs for the questions answered by search (structural answers — clause lookup,
     duties, outline — are never declined and do not count), and whether each is out of scope."""
     rows, labels = [], []
     for q in questions:
         signals = assistant.ask(q.question, k=10).signals
         if signals:
-            rows.append([signals[f] for f in DECLINE_FEATURES])
+            rows.append([signals[f] for f in features])
             labels.append(not q.in_scope)
     return np.array(rows), np.array(labels)
 
 
-def fit_decline(x: np.ndarray, y: np.ndarray, max_declined: float = MAX_WRONGLY_DECLINED) -> dict[str, Any]:
+def fit_decline(x: np.ndarray, y: np.ndarray, features: tuple[str, ...] = DECLINE_FEATURES,
+                max_declined: float = MAX_WRONGLY_DECLINED) -> dict[str, Any]:
     """A logistic regression (standardised features, balanced classes) and the lowest threshold that declines
     at most `max_declined` of the in-scope questions (midway to the next in-scope probability)."""
     from sklearn.linear_model import LogisticRegression
@@ -155,7 +160,7 @@ def fit_decline(x: np.ndarray, y: np.ndarray, max_declined: float = MAX_WRONGLY_
     allowed = int(max_declined * len(inside))  # this many in-scope questions may be declined
     threshold = float((inside[allowed] + inside[allowed - 1]) / 2) if allowed else float(inside[0] + 1e-6)
     threshold = min(threshold, 1.0)
-    return {"features": list(DECLINE_FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
+    return {"features": list(features), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
             "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
             "threshold": round(threshold, 6)}
 
@@ -167,30 +172,42 @@ def decline_errors(model: dict[str, Any], x: np.ndarray, y: np.ndarray) -> tuple
 
 
 def calibrate(assistant: Assistant, questions: list[Question], folds: int = 5) -> dict[str, Any]:
-    """Fit the decline model on the questions; report its errors on them, a `folds`-fold cross-validated
-    estimate (each fold scored by a model fitted on the others), and the former coverage-only rule."""
+    """For each feature set of DECLINE_SETS: a `folds`-fold cross-validated estimate (stratified; each fold
+    scored by a model fitted on the others). The set with the most out-of-scope questions declined under
+    cross-validation while declining at most 2 % of the in-scope ones (then fewer in-scope declined, then
+    fewer features) is fitted on all the questions. The former coverage-only rule is reported beside it."""
     x, y = decline_signals(assistant, questions)
-    model = fit_decline(x, y)
     order = np.random.default_rng(0).permutation(len(y))
-    out, inside = order[y[order]], order[~y[order]]  # stratified: every fold has both kinds
-    cv_oos = cv_in = 0
-    for f in range(folds):
-        held = np.concatenate([out[f::folds], inside[f::folds]])
-        rest = np.setdiff1d(order, held)
-        oos, inside = decline_errors(fit_decline(x[rest], y[rest]), x[held], y[held])
-        cv_oos, cv_in = cv_oos + oos, cv_in + inside
+    out_ids, in_ids = order[y[order]], order[~y[order]]  # stratified: every fold has both kinds
+    sets = {}
+    for features in DECLINE_SETS:
+        cols = x[:, [DECLINE_FEATURES.index(f) for f in features]]
+        cv_oos = cv_in = 0
+        for f in range(folds):
+            held = np.concatenate([out_ids[f::folds], in_ids[f::folds]])
+            rest = np.setdiff1d(order, held)
+            oos, wrong = decline_errors(fit_decline(cols[rest], y[rest], features), cols[held], y[held])
+            cv_oos, cv_in = cv_oos + oos, cv_in + wrong
+        sets[features] = (cv_oos, cv_in)
+    n_in = int((~y).sum())
+    best = min(sets, key=lambda f: (sets[f][1] > 0.02 * n_in, -sets[f][0], sets[f][1], len(f)))
+    cols = x[:, [DECLINE_FEATURES.index(f) for f in best]]
+    model = fit_decline(cols, y, best)
     coverage_only = x[:, 0] < COVERAGE_MIN
-    return {"model": model, "fitted": decline_errors(model, x, y), "cross_validated": (cv_oos, cv_in),
+    return {"model": model, "fitted": decline_errors(model, cols, y), "cross_validated": sets[best],
+            "sets": {"+".join(f): v for f, v in sets.items()},
             "coverage_only": (int((coverage_only & y).sum()), int((coverage_only & ~y).sum())),
-            "out_of_scope": int(y.sum()), "in_scope": int((~y).sum())}
+            "out_of_scope": int(y.sum()), "in_scope": n_in}
 
 
 def describe_calibration(found: dict[str, Any], split: str) -> str:
     n_out, n_in = found["out_of_scope"], found["in_scope"]
     lines = [f"split {split}: {n_out} out-of-scope and {n_in} in-scope questions answered by search"]
-    for name in ("fitted", "cross_validated", "coverage_only"):
+    for name, (oos, inside) in found["sets"].items():
+        lines.append(f"  cross-validated {name:45s} out of scope declined {oos}/{n_out}, in scope declined {inside}/{n_in}")
+    for name in ("fitted", "coverage_only"):
         oos, inside = found[name]
-        lines.append(f"  {name:16s} out of scope declined {oos}/{n_out}, in scope declined {inside}/{n_in}")
+        lines.append(f"  {name:61s} out of scope declined {oos}/{n_out}, in scope declined {inside}/{n_in}")
     lines.append(json.dumps(found["model"], ensure_ascii=False))
     return "\n".join(lines)
 

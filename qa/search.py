@@ -30,7 +30,7 @@ from importlib import resources
 import numpy as np
 
 from . import ranking
-from .index import Index, clause_passage, tokenize
+from .index import Index, _jieba, tokenize
 
 FUSION = "zscore"  # "rrf": reciprocal rank fusion; "zscore": weighted sum of per-channel z-scores
 RRF_K = 60
@@ -99,6 +99,15 @@ def coverage(question: str, vocabulary: dict) -> float:
     """Share of the question's topic words that occur anywhere in the indexed documents (0 when none)."""
     terms = content_terms(question)
     return sum(t in vocabulary for t in terms) / len(terms) if terms else 0.0
+
+
+def general_idf(word: str) -> float:
+    """log(total / frequency) of a word in jieba's dictionary (a general-language reference); 0 for a word it
+    does not know: those are mostly fragments of the segmenter's search mode ("要建"), not topics."""
+    dictionary = _jieba().dt
+    dictionary.check_initialized()
+    freq = dictionary.FREQ.get(word, 0)
+    return float(np.log(dictionary.total / freq)) if freq > 0 else 0.0
 
 
 @dataclass
@@ -172,34 +181,26 @@ class Searcher:
             order, scores = self._rerank(question, order, channels)
         hits = [Hit(c, scores[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order[:k]]
         self._rank_sentences(hits, *sentence_scores)
-        return hits, self.signals(question, channels, hits[0].clause if hits else None)
+        return hits, self.signals(question, channels)
 
-    def signals(self, question: str, channels: dict[str, dict[int, float]], top: int | None) -> dict[str, float]:
+    def signals(self, question: str, channels: dict[str, dict[int, float]]) -> dict[str, float]:
         """Per question, what the decline rule (qa/answer.py) weighs:
         coverage       share of the topic words found anywhere in the documents (`coverage`),
         dense_max      the best clause cosine, and dense_z: how far it stands above the question's other
                        cosines (in standard deviations) — a question the documents answer has a clause ahead,
         bm25_max       the best clause BM25 per topic word,
-        unmatched_idf  the highest idf among the topic words the first clause does not contain (words absent
-                       from the documents count at the largest idf): an unanswered specific word."""
+        unmatched_idf  how rare in general Chinese (jieba's dictionary frequencies) the rarest topic word is
+                       that the documents never use: a missing everyday word ("电脑") is a paraphrase, a missing
+                       rare one ("公积金", "疫苗") a topic the documents do not treat."""
         terms = content_terms(question)
         cosines = np.array(list(channels.get("dense_clause", {}).values()))
         dense_max = float(cosines.max()) if len(cosines) else 0.0
         dense_z = float((cosines.max() - cosines.mean()) / cosines.std()) if len(cosines) > 1 and cosines.std() else 0.0
         bm25 = channels.get("bm25_clause", {})
-        top_text = clause_passage(self.index.clauses[top]) if top is not None else ""
-        missing = [t for t in terms if t not in top_text]
-        return {"coverage": coverage(question, self.index.bm25_clauses.vocab_dict), "dense_max": dense_max,
-                "dense_z": dense_z, "bm25_max": max(bm25.values(), default=0.0) / max(len(terms), 1),
-                "unmatched_idf": max((self._idf(t) for t in missing), default=0.0)}
-
-    def _idf(self, term: str) -> float:
-        """BM25-style idf of a term over the clauses; a term absent from them gets the largest idf."""
-        bm25 = self.index.bm25_clauses
-        n = bm25.scores["num_docs"]
-        tid = bm25.vocab_dict.get(term)
-        df = 0 if tid is None else int(bm25.scores["indptr"][tid + 1] - bm25.scores["indptr"][tid])
-        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        vocab = self.index.bm25_clauses.vocab_dict
+        return {"coverage": coverage(question, vocab), "dense_max": dense_max, "dense_z": dense_z,
+                "bm25_max": max(bm25.values(), default=0.0) / max(len(terms), 1),
+                "unmatched_idf": max((general_idf(t) for t in terms if t not in vocab), default=0.0)}
 
     def fused(self, question: str, k: int = 5, docs: set[str] | None = None
               ) -> tuple[list[int], dict[int, float], dict[str, dict[int, float]], tuple[dict, dict]]:
