@@ -147,11 +147,11 @@ def test_clause_lookup(assistant, question, labels):
 
 
 def test_out_of_scope_declined_and_in_scope_answered(assistant):
-    """On the questions the rule was fitted on (tune, dev, test) it makes the errors calibration reported
+    """On tune and dev (part of what the rule was fitted on) it makes no more errors than calibration reported
     (eval/learn_decline.py) and no more; the held-out test3 split's figures are in eval/RESULTS.md."""
     wrong = {"in_scope_declined": [], "out_of_scope_kept": []}
     for q in QUESTIONS:
-        if q.split in ("tune", "dev", "test"):
+        if q.split in ("tune", "dev"):
             declined = assistant.ask(q.question).to_dict()["answer"]["type"] == "none"
             if declined == q.in_scope:
                 wrong["in_scope_declined" if q.in_scope else "out_of_scope_kept"].append(q.question)
