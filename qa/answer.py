@@ -19,7 +19,7 @@ from .facts import TARGET, Target, duties, extract_targets, resolve_department
 from .index import Index, open_index
 from .intent import KIND_REFERENCE, OVERVIEW, Intent, asks_departments, classify, documents_named, short_title
 from .model import load_embedder
-from .ranking import title_match
+from .ranking import LEVEL_WORDS, title_match
 from .search import Hit, Searcher, content_terms, lexical_query
 from .structure import Clause
 
@@ -225,16 +225,17 @@ class Assistant:
         return answer
 
     def topic_left(self, text: str) -> list[str]:
-        """The topic words of an overview question besides the overview words and the names of documents
-        ("这个方案的主要内容" -> [], "企业参与有哪几个方面" -> ["企业", "参与"])."""
+        """The topic words of an overview question besides the overview words, the names of documents and
+        levels (市里), and words the documents never use ("这个方案的主要内容" -> [], "企业参与有哪几个方面" ->
+        ["企业", "参与"])."""
         rest = OVERVIEW.sub(" ", text)
-        for pattern in KIND_REFERENCE.values():
+        for pattern in [*KIND_REFERENCE.values(), *(p for _, p in LEVEL_WORDS)]:  # 这个方案, 市里: documents
             rest = pattern.sub(" ", rest)
         for title in self.kinds:
             rest = rest.replace(title, " ").replace(short_title(title), " ")
-        titles = [t for t in self.kinds]
-        return [t for t in content_terms(rest) if t not in DOCUMENT_WORDS
-                and not any(is_subsequence(t, title) for title in titles)]
+        vocabulary = self.index.bm25_clauses.vocab_dict  # a word the documents never use names no topic of theirs
+        return [t for t in content_terms(rest) if t in vocabulary and t not in DOCUMENT_WORDS
+                and not any(is_subsequence(t, title) for title in self.kinds)]
 
     def _scope(self, text: str, docs: set[str] | None, notes: list[str]) -> set[str] | None:
         """The documents to search: those the question names ("职教法", "这个方案") within `docs`; `docs` when
