@@ -191,8 +191,10 @@ def test_overview_questions_get_the_outline(assistant):
         assert lines[1] == "一、总体要求：（一）指导思想；（二）总体目标"
         assert sum(line.count("（") for line in lines[1:]) == 18
         assert not any(r["weak"] for r in data["results"])
-    law = assistant.ask("职业教育法主要内容是什么？").to_dict()["answer"]["text"].splitlines()
-    assert law[1] == "第一章 总 则（第一条至第十三条）" and law[-1] == "第八章 附 则（第六十八条至第六十九条）"
+    for question in ("职业教育法主要内容是什么？", "职业教育法分几章？"):
+        law = assistant.ask(question).to_dict()["answer"]["text"].splitlines()
+        assert law[1] == "第一章 总 则（第一条至第十三条）" and law[-1] == "第八章 附 则（第六十八条至第六十九条）"
+    assert assistant.ask("市里这份方案的框架是什么样的？").direct.type == "outline"  # 市里 names the document
 
 
 def test_an_overview_word_with_a_topic_is_a_search(assistant):
