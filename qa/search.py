@@ -17,7 +17,11 @@ Fusion, documented here because the numbers in eval/ depend on it:
    rank)), it keeps how far ahead a channel's best clause is. Method and weights were chosen on the tune and
    dev splits by eval/tune_fusion.py (z-score beat RRF at every k tried; its cross-validated check found
    equal weights as good, see eval/RESULTS.md).
-3. Inside each returned clause, sentences are ranked by SENTENCE_DENSE * dense cosine + (1 - SENTENCE_DENSE)
+3. Re-ranking (mode "hybrid"; mode "fusion" stops after step 2): the RERANK_DEPTH best fused clauses are
+   ordered by a linear model over the channels' z-scores and features of the question and clause (title and
+   heading match, quantities, places and levels, document specificity): qa/ranking.py, weights fitted with
+   5-fold cross-validation by eval/learn_ranking.py.
+4. Inside each returned clause, sentences are ranked by SENTENCE_DENSE * dense cosine + (1 - SENTENCE_DENSE)
    * (BM25 / best BM25 of the query); the best one is the highlight.
 """
 from __future__ import annotations
