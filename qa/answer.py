@@ -5,29 +5,58 @@ and answers questions. Everything shown to a user is the documents' own words.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .facts import TARGET, Target, duties, extract_targets, resolve_department
 from .index import Index, open_index
-from .intent import Intent, asks_departments, classify, documents_named
+from .intent import KIND_REFERENCE, OVERVIEW, Intent, asks_departments, classify, documents_named, short_title
 from .model import load_embedder
-from .search import Hit, Searcher
+from .ranking import LEVEL_WORDS, title_match
+from .search import Hit, Searcher, content_terms, lexical_query
 from .structure import Clause
 
 MAX_QUESTION_CHARS = 500  # longer input is cut: the model reads 512 tokens and nobody asks that much
 REPO = Path(__file__).resolve().parent.parent
 NOT_FOUND = "文件中未找到相关内容"
-# A question whose topic words are covered below this share (Searcher.coverage) is declined as not in the
-# documents; calibrated on the tune and dev splits of eval/questions.jsonl with
-# `qa eval --split tune,dev --calibrate` (fewest errors; eval/RESULTS.md).
-COVERAGE_MIN = 0.367
+# Decline rule: a logistic model over the search's signals (Searcher.signals: topic-word coverage, best dense
+# cosine and its z-score among the question's cosines, best BM25 per topic word, idf of the topic words the
+# first clause lacks), fitted and given its threshold on the fitting splits by `eval/learn_decline.py`
+# (qa.evaluation.calibrate; qa/data/decline.json; figures in eval/RESULTS.md).
+COVERAGE_MIN = 0.367  # the former rule (coverage alone), kept for comparison in qa.evaluation.calibrate
 WHO_MIN = 0.8  # 由谁实施: a department list answers only when its clause scores this close to the first result
 BOTH_STRONG = 0.97  # a second clause whose fused score is this close to the first is also "responsible"
 NUMBER_SENTENCE_RATIO = 0.9  # a sentence with a number beats the best sentence if it scores this close
+# A question names a clause by its title ("总体目标是什么", "总目标" too) when it contains this share of the
+# characters of a title of at least TITLE_MIN_CHARS, in order: that clause leads.
+TITLE_NAMED = 0.75
+TITLE_MIN_CHARS = 4
+# Words that refer to a document as a whole, not to a topic in it (an overview question may use them).
+DOCUMENT_WORDS = set("方案 文件 政策 这份 整个 全文 部分 内容 实施 规定 条例 法律 法条 本法 这部".split())
+
+
+@lru_cache(maxsize=1)
+def decline_model() -> dict[str, Any]:
+    return json.loads(resources.files("qa").joinpath("data", "decline.json").read_text(encoding="utf-8"))
+
+
+def out_of_scope_probability(signals: dict[str, float], model: dict[str, Any] | None = None) -> float:
+    """The decline model's probability that the documents do not speak of the question."""
+    model = model or decline_model()
+    x = (np.array([signals[f] for f in model["features"]]) - model["mean"]) / model["scale"]
+    return float(1 / (1 + np.exp(-(x @ np.array(model["coef"]) + model["intercept"]))))
+
+
+def declines(signals: dict[str, float], model: dict[str, Any] | None = None) -> bool:
+    model = model or decline_model()
+    return out_of_scope_probability(signals, model) >= model["threshold"]
 
 
 class QuestionError(Exception):
@@ -68,7 +97,7 @@ def clause_ref(clause: Clause) -> dict[str, Any]:
 class Direct:
     """The direct answer built from the text: who is responsible, a department's duties, a target, …"""
 
-    type: str  # "units" | "duties" | "target" | "clause" | "none" | "passages"
+    type: str  # "units" | "duties" | "target" | "clause" | "outline" | "none" | "passages"
     text: str
     units: list[str] = field(default_factory=list)  # responsible departments (type "units")
     clauses: list[Clause] = field(default_factory=list)
@@ -86,6 +115,7 @@ class Answer:
     direct: Direct | None = None
     intent: str = "general"
     notes: list[str] = field(default_factory=list)
+    signals: dict[str, float] = field(default_factory=dict)  # the decline rule's inputs (search answers only)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"question": self.question, "intent": self.intent, "results": [r.to_dict() for r in self.results]}
@@ -171,10 +201,16 @@ class Assistant:
             notes.append("未找到问题中指定的条款，以下为检索结果")
         if intent.kind == "duties":
             return self._duties_answer(text, duties(intent.department, clauses), intent.department, notes)
-        hits = self.searcher.search(text, k=k, docs=docs)
-        weak = not hits or self.searcher.coverage(text) < COVERAGE_MIN
+        if intent.kind == "overview":
+            if not self.topic_left(text):
+                return self._outline_answer(text, docs, k, notes)
+            intent = Intent("general")  # "企业参与有哪几个方面": a topic, not the whole document
+        hits, signals = self.searcher.search_with_signals(text, k=k, docs=docs)
+        weak = not hits or declines(signals)
         results = [result_of(self.index, h, weak) for h in hits]
-        answer = Answer(text, results, intent=intent.kind, notes=notes)
+        if results and (titled := titled_clause(text, clauses)):
+            results = lead_clause(results, titled)
+        answer = Answer(text, results, intent=intent.kind, notes=notes, signals=signals)
         if weak:
             answer.direct = Direct("none", NOT_FOUND)
         elif intent.kind == "who" and (direct := self._who(text, results)):
@@ -187,6 +223,19 @@ class Assistant:
             answer.direct = Direct("passages", results[0].highlight[0] if results[0].highlight else "",
                                    clauses=[results[0].clause])
         return answer
+
+    def topic_left(self, text: str) -> list[str]:
+        """The topic words of an overview question besides the overview words, the names of documents and
+        levels (市里), and words the documents never use ("这个方案的主要内容" -> [], "企业参与有哪几个方面" ->
+        ["企业", "参与"])."""
+        rest = OVERVIEW.sub(" ", text)
+        for pattern in [*KIND_REFERENCE.values(), *(p for _, p in LEVEL_WORDS)]:  # 这个方案, 市里: documents
+            rest = pattern.sub(" ", rest)
+        for title in self.kinds:
+            rest = rest.replace(title, " ").replace(short_title(title), " ")
+        vocabulary = self.index.bm25_clauses.vocab_dict  # a word the documents never use names no topic of theirs
+        return [t for t in content_terms(rest) if t in vocabulary and t not in DOCUMENT_WORDS
+                and not any(is_subsequence(t, title) for title in self.kinds)]
 
     def _scope(self, text: str, docs: set[str] | None, notes: list[str]) -> set[str] | None:
         """The documents to search: those the question names ("职教法", "这个方案") within `docs`; `docs` when
@@ -222,8 +271,9 @@ class Assistant:
                       clauses=[r.clause for r in chosen])
 
     def _number(self, results: list[Result], hits: list[Hit]) -> Direct:
-        best, hit = results[0], hits[0]
-        numbered = [s for s in hit.sentences if TARGET.search(s.text)]
+        best = results[0]
+        hit = next((h for h in hits if self.index.clauses[h.clause] is best.clause), None)  # None: led by title
+        numbered = [s for s in hit.sentences if TARGET.search(s.text)] if hit else []
         if numbered and numbered[0].score >= NUMBER_SENTENCE_RATIO * hit.sentences[0].score:
             lead_with(best, numbered[0].text)
         sentence = best.highlight[0] if best.highlight else ""
@@ -242,6 +292,16 @@ class Assistant:
                         units=[department], clauses=clauses)
         return Answer(text, results, direct, intent="duties", notes=notes)
 
+    def _outline_answer(self, text: str, docs: set[str] | None, k: int, notes: list[str]) -> Answer:
+        """The parts and clause titles of the documents the question names; of the policy documents when it
+        names none (方案: the documents that have parts and clauses), else of every document."""
+        titles = sorted(docs) if docs else [t for t, kind in self.kinds.items() if kind == "policy"] or list(self.kinds)
+        blocks = [outline(title, [c for c in self.index.clauses if c.doc == title]) for title in titles]
+        heads = [c for title in titles for c in part_heads([c for c in self.index.clauses if c.doc == title])]
+        results = [Result(c, 1.0, c.sentences[:1], []) for c in heads[:k]]
+        direct = Direct("outline", "\n\n".join(blocks), clauses=heads)
+        return Answer(text, results, direct, intent="overview", notes=notes)
+
     def _clause_answer(self, text: str, clauses: list[Clause], notes: list[str]) -> Answer:
         results = [Result(c, 1.0, c.sentences[:1], []) for c in clauses]
         direct = Direct("clause", "；".join(c.citation for c in clauses), clauses=clauses)
@@ -256,6 +316,62 @@ def lookup(clauses: list[Clause], intent: Intent) -> list[Clause]:
     if intent.clause:
         return [c for c in clauses if c.kind == "clause" and c.label == intent.clause]
     return [c for c in clauses if c.kind == "clause" and c.path and c.path[0].startswith(f"{intent.part}、")]
+
+
+def is_subsequence(word: str, text: str) -> bool:
+    """"职教" is in "职业教育…" with characters in between."""
+    rest = iter(text)
+    return all(ch in rest for ch in word)
+
+
+def titled_clause(question: str, clauses: list[Clause]) -> Clause | None:
+    """The one policy clause whose title the question names (TITLE_NAMED), if exactly one is named best."""
+    text = lexical_query(question).replace(" ", "")
+    scored = [(title_match(text, c.title), c) for c in clauses
+              if c.kind == "clause" and len(c.title) >= TITLE_MIN_CHARS]
+    scored = sorted([(v, c) for v, c in scored if v >= TITLE_NAMED], key=lambda x: -x[0])
+    if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def lead_clause(results: list[Result], clause: Clause) -> list[Result]:
+    """`clause` first; taken from the results when it is among them (its ranked sentences kept)."""
+    found = next((r for r in results if r.clause is clause), None)
+    if found is None:
+        found = Result(clause, results[0].score, clause.sentences[:1], [], results[0].weak)
+    found.score = max(found.score, results[0].score)  # scores stay in the order shown
+    return [found] + [r for r in results if r is not found][:len(results) - 1]
+
+
+def part_heads(clauses: list[Clause]) -> list[Clause]:
+    """The first clause under each part (or chapter) of a document, in order."""
+    seen: set[str] = set()
+    heads = []
+    for clause in clauses:
+        part = clause.path[0] if clause.path else ""
+        if part and part not in seen:
+            seen.add(part)
+            heads.append(clause)
+    return heads
+
+
+def outline(title: str, clauses: list[Clause]) -> str:
+    """A document's outline as text: each part with its clauses' titles (policy), or each chapter with its
+    article range (statute); a document without parts lists its clauses."""
+    parts: dict[str, list[Clause]] = {}
+    for clause in clauses:
+        if clause.kind in ("clause", "article", "paragraph", "heading"):
+            parts.setdefault(clause.path[0] if clause.path else "", []).append(clause)
+    lines = [f"《{title}》分为 {len(parts)} 个部分：" if "" not in parts else f"《{title}》的内容："]
+    for part, own in parts.items():
+        if own[0].kind == "article":
+            span = own[0].label if len(own) == 1 else f"{own[0].label}至{own[-1].label}"
+            lines.append(f"{part}（{span}）")
+        else:
+            items = "；".join(f"{c.label}{c.title}" for c in own)
+            lines.append(f"{part}：{items}" if part else items)
+    return "\n".join(lines)
 
 
 def render_text(answer: Answer) -> str:

@@ -89,9 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="用问题集评估检索质量（BM25、向量、混合并列）")
     evaluate.add_argument("file", nargs="?", type=Path, default=REPO / "eval" / "questions.jsonl")
-    evaluate.add_argument("--split", default="test",
-                          help="评估哪一部分问题：test（默认，调参时未使用）、dev、tune、all，或逗号分隔如 tune,dev")
-    evaluate.add_argument("--modes", default=",".join(MODES), help="逗号分隔：hybrid,dense,bm25")
+    evaluate.add_argument("--split", default="",
+                          help="评估哪一部分问题：默认为最新的留出集（test3，没有时为 test）；也可为 test、dev、tune、all，或逗号分隔如 tune,dev")
+    evaluate.add_argument("--modes", default=",".join(MODES), help="逗号分隔：hybrid,fusion,dense,bm25")
     evaluate.add_argument("--calibrate", action="store_true", help="只给出拒答阈值建议（用 --split tune,dev）")
     _add_common(evaluate)
     evaluate.set_defaults(func=cmd_eval)
@@ -258,7 +258,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if not modes or any(m not in MODES for m in modes):
         raise QuestionError(f"--modes 只能是 {','.join(MODES)} 的组合")
-    if not set(args.split.split(",")) <= set(SPLITS) | {"all"}:
+    if args.split and not set(args.split.split(",")) <= set(SPLITS) | {"all"}:
         raise QuestionError(f"--split 只能是 {'、'.join(SPLITS)}、all 或其逗号分隔组合")
     print(run(_assistant(args), args.file, args.split, modes, calibrate_only=args.calibrate))
     return 0

@@ -5,6 +5,8 @@
 | clause  | names a clause `（十二）`, a part `第三部分`/`第三项`, or an article `第十五条`                | 职业教育法第十五条 |
 | who     | 谁负责/谁来…/谁管 / 由谁 / 归谁 / 哪个部门 / 哪些部门 / 哪些单位 / 牵头 / 找哪个            | 谁负责退役军人培训？ |
 | duties  | names a listed department (or its alias) with 负责/参与/涉及/承担/哪些工作/管什么, or asks 吗 | 市财政局负责哪些工作？ |
+| overview| asks how a document is organised or what it covers: 分为哪几个部分 / 主要内容 / 重点任务 /    | 方案分为哪几个部分？ |
+|         | 讲了什么 / 框架 / 目录 (the answer layer checks that no other topic is asked, see topic_left)  | |
 | number  | 多少 / 几个 / 几所 / 几名 / 几年 / 比例 / 达到 / 到2025年 / 百分之 / 几门 / 几家 …            | 双师型比例要达到多少？ |
 | general | anything else                                                                             | 这个方案的总体目标是什么？ |
 """
@@ -22,12 +24,17 @@ WHO = re.compile(r"谁(?:负责|来|牵头|管|主管|落实|抓)|由谁|归谁|
 DEPARTMENTS_ASKED = re.compile(r"部门|单位|负责|牵头|主管|谁来?管|归谁|找谁|找哪")
 # With a department named: what it does, or whether it has a part in something ("…要出力吗？").
 DUTY_VERB = re.compile(r"负责|参与|涉及|承担|哪些工作|什么工作|哪些任务|哪些事|管什么|管哪些|哪一条|哪几条|哪些条|出力|吗[？?]?$")
+# A question about the whole document: its parts, its main contents or tasks.
+OVERVIEW = re.compile(r"(?:分为|分成|分了|分|包括|包含|有)(?:哪|几)几?(?:个|大)?(?:部分|方面|板块|块|章|编)|几大(?:部分|块|方面)|"
+                      r"几个部分|哪几部分|每(?:一)?(?:块|部分|章)|主要内容|重点任务|主要任务|主要措施|哪些任务|哪些措施|"
+                      r"主要规定|(?:讲|说|写|管)了?些?(?:什么|啥|哪些)|从哪些方面|框架|结构|脉络|提纲|大纲|目录|概要|概括|"
+                      r"总览|梗概|捋一下|梳理一下")
 NUMBER = re.compile(r"多少|几[个所名年门家条项人成]|比例|达到|到20\d\d年|百分之|几成|多大|数量|人次|目标是几")
 
 
 @dataclass(frozen=True)
 class Intent:
-    kind: str  # "clause" | "duties" | "who" | "number" | "general"
+    kind: str  # "clause" | "duties" | "who" | "overview" | "number" | "general"
     clause: str = ""  # （十二）, for kind == "clause"
     part: str = ""  # 三, for a part lookup
     article: str = ""  # 第十五条, for an article lookup
@@ -46,6 +53,8 @@ def classify(question: str, department: str | None = None) -> Intent:
         return Intent("who")
     if department and DUTY_VERB.search(question):
         return Intent("duties", department=department)
+    if OVERVIEW.search(question):
+        return Intent("overview")
     if NUMBER.search(question):
         return Intent("number")
     return Intent("general")

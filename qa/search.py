@@ -17,7 +17,11 @@ Fusion, documented here because the numbers in eval/ depend on it:
    rank)), it keeps how far ahead a channel's best clause is. Method and weights were chosen on the tune and
    dev splits by eval/tune_fusion.py (z-score beat RRF at every k tried; its cross-validated check found
    equal weights as good, see eval/RESULTS.md).
-3. Inside each returned clause, sentences are ranked by SENTENCE_DENSE * dense cosine + (1 - SENTENCE_DENSE)
+3. Re-ranking (mode "hybrid"; mode "fusion" stops after step 2): the RERANK_DEPTH best fused clauses are
+   ordered by a linear model over the channels' z-scores and features of the question and clause (title and
+   heading match, quantities, places and levels, document specificity): qa/ranking.py, weights fitted with
+   5-fold cross-validation by eval/learn_ranking.py.
+4. Inside each returned clause, sentences are ranked by SENTENCE_DENSE * dense cosine + (1 - SENTENCE_DENSE)
    * (BM25 / best BM25 of the query); the best one is the highlight.
 """
 from __future__ import annotations
@@ -29,7 +33,8 @@ from importlib import resources
 
 import numpy as np
 
-from .index import Index, tokenize
+from . import ranking
+from .index import Index, _jieba, tokenize
 
 FUSION = "zscore"  # "rrf": reciprocal rank fusion; "zscore": weighted sum of per-channel z-scores
 RRF_K = 60
@@ -37,7 +42,7 @@ DEPTH = 200  # candidates each channel contributes on a large corpus
 CANDIDATES = 1000  # units (clauses, sentences) each channel scores before taking its best DEPTH clauses
 WEIGHTS = {"dense_clause": 0.25, "dense_sentence": 0.5, "bm25_clause": 0.25, "bm25_sentence": 0.25}  # eval/tune_fusion.py
 SENTENCE_DENSE = 0.5  # weight of the dense cosine when ranking the sentences inside a clause (rest: BM25)
-MODES = ("hybrid", "dense", "bm25")
+MODES = ("hybrid", "fusion", "dense", "bm25")  # fusion: hybrid without the re-ranking
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +105,15 @@ def coverage(question: str, vocabulary: dict) -> float:
     return sum(t in vocabulary for t in terms) / len(terms) if terms else 0.0
 
 
+def general_idf(word: str) -> float:
+    """log(total / frequency) of a word in jieba's dictionary (a general-language reference); 0 for a word it
+    does not know: those are mostly fragments of the segmenter's search mode ("要建"), not topics."""
+    dictionary = _jieba().dt
+    dictionary.check_initialized()
+    freq = dictionary.FREQ.get(word, 0)
+    return float(np.log(dictionary.total / freq)) if freq > 0 else 0.0
+
+
 @dataclass
 class SentenceHit:
     index: int  # position in the clause's sentences
@@ -151,12 +165,51 @@ class Searcher:
         # sentences of clause c are positions _sentence_start[c] .. _sentence_start[c + 1] - 1
         self._sentence_start = np.searchsorted(self._clause_of_sentence, np.arange(len(index.clauses) + 1))
         self._scopes: dict[frozenset[str], tuple[np.ndarray, np.ndarray]] = {}
+        self._profiles = ranking.profiles(index.clauses)  # document -> place and level, for re-ranking
+        self._places = {p.place for p in self._profiles.values() if p.place}
 
     def search(self, question: str, k: int = 5, docs: set[str] | None = None) -> list[Hit]:
         """The k best clauses; `docs` limits them to those documents (titles). A limited search ranks the
         whole collection and keeps the documents' clauses (the fusion's z-scores are those it was tuned
         with); when fewer than k are left — over 70,000 articles a named law may reach no channel's
-        CANDIDATES — it scores the documents' own clauses and sentences only."""
+        CANDIDATES — it scores the documents' own clauses and sentences only. In hybrid mode the fused
+        order is then re-ranked (qa/ranking.py)."""
+        return self.search_with_signals(question, k, docs)[0]
+
+    def search_with_signals(self, question: str, k: int = 5, docs: set[str] | None = None
+                            ) -> tuple[list[Hit], dict[str, float]]:
+        """`search`, and the signals of whether the documents speak of the question at all (`signals`)."""
+        order, fused, channels, sentence_scores = self.fused(question, k, docs)
+        scores = fused
+        if self.mode == "hybrid":
+            order, scores = self._rerank(question, order, channels)
+        hits = [Hit(c, scores[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order[:k]]
+        self._rank_sentences(hits, *sentence_scores)
+        return hits, self.signals(question, channels)
+
+    def signals(self, question: str, channels: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Per question, what the decline rule (qa/answer.py) weighs:
+        coverage       share of the topic words found anywhere in the documents (`coverage`),
+        dense_max      the best clause cosine, and dense_z: how far it stands above the question's other
+                       cosines (in standard deviations) — a question the documents answer has a clause ahead,
+        bm25_max       the best clause BM25 per topic word,
+        unmatched_idf  how rare in general Chinese (jieba's dictionary frequencies) the rarest topic word is
+                       that the documents never use: a missing everyday word ("电脑") is a paraphrase, a missing
+                       rare one ("公积金", "疫苗") a topic the documents do not treat."""
+        terms = content_terms(question)
+        cosines = np.array(list(channels.get("dense_clause", {}).values()))
+        dense_max = float(cosines.max()) if len(cosines) else 0.0
+        dense_z = float((cosines.max() - cosines.mean()) / cosines.std()) if len(cosines) > 1 and cosines.std() else 0.0
+        bm25 = channels.get("bm25_clause", {})
+        vocab = self.index.bm25_clauses.vocab_dict
+        return {"coverage": coverage(question, vocab), "dense_max": dense_max, "dense_z": dense_z,
+                "bm25_max": max(bm25.values(), default=0.0) / max(len(terms), 1),
+                "unmatched_idf": max((general_idf(t) for t in terms if t not in vocab), default=0.0)}
+
+    def fused(self, question: str, k: int = 5, docs: set[str] | None = None
+              ) -> tuple[list[int], dict[int, float], dict[str, dict[int, float]], tuple[dict, dict]]:
+        """Every candidate clause in fused order, the fused scores, the channels' clause scores and the raw
+        sentence scores (see `search`)."""
         query = expand_query(question)
         channels, sentence_scores = self._channel_scores(query)
         fused = fuse(channels)
@@ -165,10 +218,27 @@ class Searcher:
             if len(fused) < k:
                 channels, sentence_scores = self._channel_scores(query, frozenset(docs))
                 fused = fuse(channels)
-        order = sorted(fused, key=lambda c: (-fused[c], c))[:k]
-        hits = [Hit(c, fused[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order]
-        self._rank_sentences(hits, *sentence_scores)
-        return hits
+        return sorted(fused, key=lambda c: (-fused[c], c)), fused, channels, sentence_scores
+
+    def rank_matrix(self, question: str, candidates: list[int], channels: dict[str, dict[int, float]]) -> np.ndarray:
+        """The re-ranking features of the candidates (candidates x ranking.FEATURES)."""
+        q = ranking.view(question, lexical_query(question), content_terms(question), self._places)
+        z = ranking.channel_z(channels, DEPTH)
+        return ranking.matrix(candidates, z, q, self.index.clauses, self._profiles)
+
+    def _rerank(self, question: str, order: list[int], channels: dict[str, dict[int, float]]
+                ) -> tuple[list[int], dict[int, float]]:
+        """The first RERANK_DEPTH candidates ordered by the learned score (shifted to start at 0), the rest
+        after them in fused order with score 0."""
+        head = order[:ranking.RERANK_DEPTH]
+        if not head:
+            return order, {}
+        values = self.rank_matrix(question, head, channels) @ ranking.weights()
+        values = values - values.min()
+        scores = {c: float(v) for c, v in zip(head, values)}
+        reranked = sorted(head, key=lambda c: (-scores[c], c))
+        rest = order[ranking.RERANK_DEPTH:]
+        return reranked + rest, {**scores, **{c: 0.0 for c in rest}}
 
     def relevance(self, question: str) -> dict[int, float]:
         """The fused score of every clause any channel found (position -> score), without ranking the
@@ -189,13 +259,13 @@ class Searcher:
         out: dict[str, dict[int, float]] = {}
         sentence_dense: dict[int, float] = {}
         sentence_bm25: dict[int, float] = {}
-        if self.mode in ("hybrid", "dense"):
+        if self.mode in ("hybrid", "fusion", "dense"):
             query = self.embedder.encode_queries([question])
             out["dense_clause"] = self._dense(self.index.clause_vectors, query, clause_ids)
             if self.index.sentence_vectors is not None:
                 sentence_dense = self._dense(self.index.sentence_vectors, query, sentence_ids)
                 out["dense_sentence"] = self._best_per_clause(sentence_dense)
-        if self.mode in ("hybrid", "bm25"):
+        if self.mode in ("hybrid", "fusion", "bm25"):
             terms = tokenize(lexical_query(question))
             out["bm25_clause"] = self._bm25(self.index.bm25_clauses, terms, clause_ids)
             sentence_bm25 = self._bm25(self.index.bm25_sentences, terms, sentence_ids)
@@ -251,6 +321,6 @@ class Searcher:
                 ref = self.index.sentence_refs[pos]
                 lexical = bm25.get(pos, 0.0) / top_bm25
                 score = SENTENCE_DENSE * dense.get(pos, 0.0) + (1 - SENTENCE_DENSE) * lexical \
-                    if self.mode == "hybrid" else dense.get(pos, 0.0) + lexical
+                    if self.mode in ("hybrid", "fusion") else dense.get(pos, 0.0) + lexical
                 ranked.append(SentenceHit(ref.sentence, self.index.sentence_text(ref), score))
             hit.sentences = sorted(ranked, key=lambda s: (-s.score, s.index))

@@ -35,6 +35,8 @@ def plan():
     ("（十二）是什么内容", "clause"),
     ("职业教育法第十五条", "clause"),
     ("这个方案的总体目标是什么？", "general"),
+    ("方案分为哪几个部分？", "overview"),
+    ("有哪些重点任务", "overview"),
 ])
 def test_intent_rules(plan, question, kind):
     assert classify(question, resolve_department(question, plan)).kind == kind
@@ -145,15 +147,15 @@ def test_clause_lookup(assistant, question, labels):
 
 
 def test_out_of_scope_declined_and_in_scope_answered(assistant):
-    """On the questions the rule was calibrated on (tune, dev) it makes the errors calibration reported and no
-    more; the held-out test split's figures are in eval/RESULTS.md."""
+    """On tune and dev (part of what the rule was fitted on) it makes no more errors than calibration reported
+    (eval/learn_decline.py) and no more; the held-out test3 split's figures are in eval/RESULTS.md."""
     wrong = {"in_scope_declined": [], "out_of_scope_kept": []}
     for q in QUESTIONS:
         if q.split in ("tune", "dev"):
             declined = assistant.ask(q.question).to_dict()["answer"]["type"] == "none"
             if declined == q.in_scope:
                 wrong["in_scope_declined" if q.in_scope else "out_of_scope_kept"].append(q.question)
-    assert len(wrong["in_scope_declined"]) <= 2 and len(wrong["out_of_scope_kept"]) <= 2, wrong
+    assert len(wrong["in_scope_declined"]) <= 3 and len(wrong["out_of_scope_kept"]) <= 4, wrong
 
 
 def test_declined_answer_still_shows_weak_matches(assistant):
@@ -173,3 +175,42 @@ def test_duties_and_targets_commands(capsys):
     assert len(json.loads(capsys.readouterr().out)) == 27
     assert main(["duties", "公安局", "--corpus", str(CORPUS)]) == 1
     assert "没有「公安局」" in capsys.readouterr().err
+
+
+def test_overview_questions_get_the_outline(assistant):
+    """「方案分为哪几个部分」 and the like: every part with its clause titles, in the document's order."""
+    plan = assistant.index.clauses[[c.kind for c in assistant.index.clauses].index("clause")].doc
+    for question in ("方案分为哪几个部分？", "这个方案的主要内容是什么", "有哪些重点任务？"):
+        data = assistant.ask(question).to_dict()
+        assert data["answer"]["type"] == "outline" and data["intent"] == "overview", question
+        lines = data["answer"]["text"].splitlines()
+        assert lines[0] == f"《{plan}》分为 5 个部分："
+        assert [line.split("：")[0] for line in lines[1:]] == [
+            "一、总体要求", "二、全面加强党对职业教育的领导", "三、推进职业院校高位优质发展", "四、创新职教发展机制",
+            "五、提高服务“三强一化”能力"]
+        assert lines[1] == "一、总体要求：（一）指导思想；（二）总体目标"
+        assert sum(line.count("（") for line in lines[1:]) == 18
+        assert not any(r["weak"] for r in data["results"])
+    for question in ("职业教育法主要内容是什么？", "职业教育法分几章？"):
+        law = assistant.ask(question).to_dict()["answer"]["text"].splitlines()
+        assert law[1] == "第一章 总 则（第一条至第十三条）" and law[-1] == "第八章 附 则（第六十八条至第六十九条）"
+    assert assistant.ask("市里这份方案的框架是什么样的？").direct.type == "outline"  # 市里 names the document
+
+
+def test_an_overview_word_with_a_topic_is_a_search(assistant):
+    data = assistant.ask("企业参与职业教育有哪几个方面？").to_dict()
+    assert data["answer"]["type"] != "outline" and data["intent"] == "general"
+
+
+@pytest.mark.parametrize("question,label", [
+    ("职业教育发展的总目标是什么", "（二）"),  # 总目标 names 总体目标, characters in between allowed
+    ("指导思想是什么？", "（一）"),
+])
+def test_a_question_naming_a_clause_title_gets_that_clause(assistant, question, label):
+    assert assistant.ask(question).results[0].clause.label == label
+
+
+def test_a_declined_answer_keeps_its_signals_visible(assistant):
+    answer = assistant.ask("个人所得税起征点是多少？")
+    assert answer.direct.type == "none" and all(r.weak for r in answer.results)
+    assert set(answer.signals) == {"coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf"}

@@ -6,13 +6,12 @@ import json
 import pytest
 
 from qa.cli import main
-from qa.evaluation import SPLITS, Question, calibrate, load_questions, run, score_question
+from qa.evaluation import FITTING, OUTLINE, SPLITS, Question, calibrate, default_split, load_questions, run, score_question
 
 from .conftest import CORPUS, REPO
 
 PLAN = "关于加快推进职业教育现代化服务的实施方案"
 LAW = "中华人民共和国职业教育法"
-OUTLINE = "OUTLINE"  # gold of an overview question answered by the outline
 
 
 def result(doc: str, label: str, highlight: str = "", departments: list[str] | None = None) -> dict:
@@ -53,8 +52,8 @@ def test_question_set_is_what_the_issue_asks_for():
     assert sum(q.doc == PLAN for q in questions) >= 150 and sum(q.doc == LAW for q in questions) >= 30
     assert sum(not q.in_scope for q in questions) >= 10
     assert sum(q.colloquial for q in in_scope) >= len(in_scope) / 3
-    assert {q.split for q in questions} == set(SPLITS) and len({q.id for q in questions}) == len(questions)
-    assert all(q.gold and (q.keys or q.gold == [OUTLINE]) for q in in_scope)
+    assert set(FITTING) <= {q.split for q in questions} <= set(SPLITS) and len({q.id for q in questions}) == len(questions)
+    assert all(q.gold and q.keys for q in in_scope if q.gold != [OUTLINE])  # an outline has no answering sentence
     assert all(q.departments for q in in_scope if q.type == "who" and q.doc == PLAN)
 
 
@@ -88,12 +87,13 @@ def small_set(tmp_path):
 
 
 def test_side_by_side_table(assistant, small_set):
-    table = run(assistant, small_set, "test").splitlines()
+    table = run(assistant, small_set).splitlines()  # the newest held-out split present: test
     assert table[0] == "### q.jsonl — split: test"
-    assert table[2] == "| group | metric | n | hybrid | dense | bm25 |"
+    assert table[2] == "| group | metric | n | hybrid | fusion | dense | bm25 |"
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in table[4:] if line.startswith("|")]
-    rows = {(c[0], c[1]): dict(zip(("n", "hybrid", "dense", "bm25"), c[2:])) for c in cells}
-    assert rows[("overall", "top1")] | {"dense": None} == {"n": "2", "hybrid": "1.000", "dense": None, "bm25": "1.000"}
+    rows = {(c[0], c[1]): dict(zip(("n", "hybrid", "fusion", "dense", "bm25"), c[2:])) for c in cells}
+    assert rows[("overall", "top1")] | {"dense": None} == {"n": "2", "hybrid": "1.000", "fusion": "1.000", "dense": None,
+                                                           "bm25": "1.000"}
     assert rows[("overall", "ans@1")]["hybrid"] == "1.000"
     assert rows[("overall", "dept")]["n"] == "1" and rows[("overall", "dept")]["hybrid"] == "1.000"
     assert rows[("overall", "oos_declined")]["n"] == "1" and rows[("overall", "oos_declined")]["hybrid"] == "1.000"
@@ -104,9 +104,18 @@ def test_side_by_side_table(assistant, small_set):
 
 def test_calibration_counts_errors(assistant, small_set):
     questions = load_questions(small_set)
-    found = calibrate(assistant, questions)
-    assert found["out_of_scope"] == 1 and found["in_scope"] == 3
-    assert found["in_scope_declined"] == 0 and found["out_of_scope_kept"] == 0
+    found = calibrate(assistant, questions + questions, folds=2)  # twice: each fold sees both classes
+    assert found["out_of_scope"] == 2 and found["in_scope"] == 6
+    assert found["fitted"] == (2, 0)  # (out of scope declined, in scope declined)
+    assert found["model"]["features"][0] == "coverage" and len(found["sets"]) == 5
+
+
+def test_overview_gold_is_the_outline_and_the_newest_held_out_split_is_the_default():
+    overview = question(type="overview", gold=["OUTLINE"], keys=[])
+    scores = score_question(overview, {"answer": {"type": "outline"}, "results": [result(PLAN, "（一）")]})
+    assert scores == {"top1": 1.0, "top3": 1.0, "mrr@10": 1.0, "ans@1": 1.0, "wrongly_declined": 0.0}
+    assert score_question(overview, {"answer": {"type": "passages"}, "results": [result(PLAN, "（一）")]})["top1"] == 0.0
+    assert default_split([overview]) == "test" and default_split([overview, question(split="test3")]) == "test3"
 
 
 def test_eval_command_rejects_a_bad_split(capsys):

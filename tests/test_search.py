@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa import search
+from qa import ranking, search
 from qa.answer import QuestionError
+from qa.structure import Clause
 
 PLAIN_QUESTIONS = [
     ("谁负责退役军人的职业培训", "（九）", "退役军人"),
@@ -56,3 +57,35 @@ def test_a_scoped_search_scores_the_scoped_documents_only(assistant, monkeypatch
     scoped = searcher.search(question, docs={plan})
     assert scoped and {assistant.index.clauses[h.clause].doc for h in scoped} == {plan}
     assert assistant.index.clauses[searcher.search("双师型比例", docs={plan})[0].clause].label == "（十二）"
+
+
+def test_title_match_allows_characters_in_between():
+    assert ranking.title_match("职业教育发展的总目标", "总体目标") == 0.75
+    assert ranking.title_match("这个方案的指导思想", "指导思想") == 1.0
+    assert ranking.title_match("目标", "总体目标") == 0.5 and ranking.title_match("标", "总体目标") == 0.0
+
+
+def _clause(doc: str, departments: list[str] = (), kind: str = "article") -> Clause:
+    return Clause(doc, f"{doc}.md", ["第一章 总则"], "第一条", "", "第一条 …", kind, ["第一条 …"], list(departments))
+
+
+def test_a_place_the_question_names_steers_to_its_document():
+    docs = ranking.profiles([_clause("上海市职业教育条例"), _clause("河南省职业教育条例"), _clause("中华人民共和国职业教育法"),
+                             _clause("实施方案", ["市教育局", "市财政局"], kind="clause")])
+    assert docs["上海市职业教育条例"] == ranking.DocProfile("上海", "city")
+    assert docs["河南省职业教育条例"] == ranking.DocProfile("河南", "province")
+    assert docs["中华人民共和国职业教育法"].level == "national" and docs["实施方案"].level == "city"
+    question = "在上海开办职业培训机构需要具备哪些条件？"
+    q = ranking.view(question, question, ["职业培训", "机构"], {"上海", "河南"})
+    place = {t: ranking.features(q, _clause(t), docs[t])[4:6] for t in docs}
+    assert place["上海市职业教育条例"] == [1.0, 0.0] and place["河南省职业教育条例"] == [0.0, 1.0]
+    assert place["中华人民共和国职业教育法"] == [0.0, 1.0]
+    w = dict(zip(ranking.FEATURES, ranking.weights()))
+    assert w["place"] - w["other_place"] > 0  # the learned weights prefer the named place
+
+
+def test_the_plan_clause_with_the_quantity_leads_and_the_law_article_follows(assistant):
+    """Both match; the specific clause carrying the number leads, the general article is not dropped."""
+    results = assistant.ask("企业要提供多少实习岗位？", k=5).results
+    assert results[0].clause.label == "（十七）" and "2%" in results[0].highlight[0]
+    assert "第五十条" in [r.clause.label for r in results]
