@@ -205,7 +205,11 @@ SENTENCE_END = "。！？；：）)」”"
 SHORT_LINE = 2.5  # a line ending this many font sizes before the right margin ends its paragraph (ragged
 # right and line-breaking rules leave up to two characters free at the end of a full line)
 INDENT = 1.5  # a line starting this many font sizes right of the left margin starts a paragraph
+# Gap between characters, in font sizes, above which pdfplumber puts a space: LibreOffice and Word set a
+# quarter-em gap between digits and Chinese ("2022 年"); real spaces are glyphs in the text layer.
+X_TOLERANCE = 0.3
 TITLE_SIZE = 1.2  # lines at the top of page 1 this much larger than the body text are the title
+TITLE_WINDOW = 4  # lines of page 1 in which the title is looked for
 
 
 def _read_pdf(path: Path) -> tuple[str, list[Paragraph]]:
@@ -223,7 +227,8 @@ def pdf_pages(path: Path) -> list[list[PdfLine]]:
     try:
         with pdfplumber.open(path) as pdf:
             return [[PdfLine(line["text"], line["x0"], line["x1"], _median_size(line["chars"]))
-                     for line in page.extract_text_lines(return_chars=True) if line["text"].strip()]
+                     for line in page.extract_text_lines(return_chars=True, x_tolerance_ratio=X_TOLERANCE)
+                     if line["text"].strip()]
                     for page in pdf.pages]
     except Exception as exc:  # pdfplumber wraps every pdfminer error in PdfminerException
         cause = exc.__context__ or (exc.args[0] if exc.args else None)
@@ -254,14 +259,15 @@ def paragraphs_from_pages(pages: list[list[PdfLine]]) -> tuple[str, list[Paragra
 
 def strip_running_lines(pages: list[list[PdfLine]]) -> list[PdfLine]:
     """Every page's lines in order, without page numbers and without lines that recur at the top or bottom
-    of at least half of the pages (digits ignored: "第3页" and "第4页" are one running line)."""
+    of at least half of the pages (digits ignored: "第3页" and "第4页" are one running line; the font size
+    counts: a title set large is not the running header that repeats it)."""
     def zone(page: list[PdfLine]) -> list[PdfLine]:
         return page[:RUNNING_ZONE] + page[-RUNNING_ZONE:] if len(page) > RUNNING_ZONE else page
 
-    def key(line: PdfLine) -> str:
-        return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
+    def key(line: PdfLine) -> tuple[str, int]:
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text)), round(line.size)
 
-    counts: dict[str, int] = {}
+    counts: dict[tuple[str, int], int] = {}
     for page in pages:
         for k in {key(line) for line in zone(page)}:
             counts[k] = counts.get(k, 0) + 1
@@ -275,15 +281,19 @@ def strip_running_lines(pages: list[list[PdfLine]]) -> list[PdfLine]:
 
 
 def _split_title(lines: list[PdfLine]) -> tuple[str, list[PdfLine]]:
-    """The leading lines set larger than the body text are the title (a long title wraps onto two)."""
+    """The first run of lines set larger than the body text, among the first few lines, is the title (a
+    long title wraps onto two lines; a header line such as the issuer may come before it)."""
     sizes = [line.size for line in lines if line.size]
     if not sizes:
         return "", lines
     body = statistics.median(sizes)
-    count = 0
-    while count < min(len(lines), 4) and lines[count].size >= TITLE_SIZE * body:
-        count += 1
-    return _join_texts(line.text for line in lines[:count]), lines[count:]
+    large = [i for i, line in enumerate(lines[:TITLE_WINDOW]) if line.size >= TITLE_SIZE * body]
+    if not large:
+        return "", lines
+    start = end = large[0]
+    while end < len(lines) and lines[end].size >= TITLE_SIZE * body:
+        end += 1
+    return _join_texts(line.text for line in lines[start:end]), lines[:start] + lines[end:]
 
 
 def join_lines(lines: list[PdfLine]) -> list[str]:
