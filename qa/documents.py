@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .metadata import DocInfo, document_info
+
 CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
 SUPPORTED = (".docx", ".md", ".txt", ".pdf", *CONVERTED)
 SOFFICE_TIMEOUT = 180  # seconds for one conversion
@@ -55,6 +57,7 @@ class Document:
     paragraphs: list[Paragraph]
     sha256: str
     notes: list[str] = field(default_factory=list)  # non-fatal remarks for the user (e.g. encoding)
+    info: DocInfo = field(default_factory=DocInfo)  # 发文机关, 文号, dates, version (qa/metadata.py)
 
     @property
     def name(self) -> str:
@@ -89,7 +92,8 @@ def read_document(path: Path | str) -> Document:
     if not paragraphs and not title:
         raise DocumentError(path, "文件中没有可读取的文字")
     title = title or path.stem
-    return Document(path, title, paragraphs, hashlib.sha256(data).hexdigest(), notes)
+    info = document_info(title, paragraphs, path.name)
+    return Document(path, title, paragraphs, hashlib.sha256(data).hexdigest(), notes, info)
 
 
 def iter_corpus_files(folder: Path | str) -> Iterator[Path]:
