@@ -14,6 +14,7 @@ from typing import Any
 from .facts import TARGET, Target, duties, extract_targets, resolve_department
 from .index import Index, open_index
 from .intent import Intent, asks_departments, classify, documents_named
+from .metadata import mark_superseded, version_label, versions_named
 from .model import load_embedder
 from .search import Hit, Searcher
 from .structure import Clause
@@ -56,6 +57,7 @@ class Result:
             "doc": c.doc, "path": c.path, "label": c.label, "title": c.title, "citation": c.citation,
             "text": c.text, "highlight": self.highlight, "units": self.units, "score": round(self.score, 6),
             "departments": c.departments, "departments_cut": c.departments_cut, "kind": c.kind, "weak": self.weak,
+            "version": c.version, "superseded": c.superseded,
         }
 
 
@@ -150,6 +152,13 @@ class Assistant:
         self.index = open_index(Path(index_dir or default_index()), Path(corpus or default_corpus()), self.embedder,
                                 rebuild=rebuild, progress=progress, say=say)
         self.searcher = Searcher(self.index, self.embedder, mode=mode)
+        # Versions: (title, version) of every document, in index order; older ones are left out of search
+        # unless a question names their year or all versions are asked for (see _scope).
+        self.old = mark_superseded(self.index.clauses)
+        self.versions = list(dict.fromkeys((c.doc, c.version) for c in self.index.clauses))
+        self.labels: dict[str, list[tuple[str, str]]] = {}  # document filter label -> versions it names
+        for pair in self.versions:
+            self.labels.setdefault(version_label(*pair, pair in self.old), []).append(pair)
         self.targets = extract_targets(self.index.clauses)
         # document title -> "statute" | "policy" | "other": what "本法" and "这个方案" refer to
         kind_of = {"article": "statute", "clause": "policy"}
@@ -158,11 +167,12 @@ class Assistant:
             if self.kinds[clause.doc] == "other":
                 self.kinds[clause.doc] = kind_of.get(clause.kind, "other")
 
-    def ask(self, question: str, k: int = 5, docs: set[str] | None = None) -> Answer:
-        """Answer one question; `docs` limits the answer to those documents (titles)."""
+    def ask(self, question: str, k: int = 5, docs: set[str] | None = None, all_versions: bool = False) -> Answer:
+        """Answer one question; `docs` limits the answer to those documents (labels of `document_labels`: a
+        title names its current version); `all_versions` searches older versions of a title too."""
         text, notes = clean_question(question)
-        docs = self._scope(text, docs, notes)
-        clauses = [c for c in self.index.clauses if docs is None or c.doc in docs]
+        scope = self._scope(text, docs, all_versions, notes)
+        clauses = [c for c in self.index.clauses if scope is None or (c.doc, c.version) in scope]
         intent = self.intent_of(text, clauses)
         if intent.kind == "clause":
             found = lookup(clauses, intent)
@@ -171,7 +181,7 @@ class Assistant:
             notes.append("未找到问题中指定的条款，以下为检索结果")
         if intent.kind == "duties":
             return self._duties_answer(text, duties(intent.department, clauses), intent.department, notes)
-        hits = self.searcher.search(text, k=k, docs=docs)
+        hits = self.searcher.search(text, k=k, versions=scope)
         weak = not hits or self.searcher.coverage(text) < COVERAGE_MIN
         results = [result_of(self.index, h, weak) for h in hits]
         answer = Answer(text, results, intent=intent.kind, notes=notes)
@@ -188,17 +198,37 @@ class Assistant:
                                    clauses=[results[0].clause])
         return answer
 
-    def _scope(self, text: str, docs: set[str] | None, notes: list[str]) -> set[str] | None:
-        """The documents to search: those the question names ("职教法", "这个方案") within `docs`; `docs` when
-        it names none of them."""
-        named = documents_named(text, self.kinds)
-        if docs is not None:
-            named &= docs
-        if not named:
-            return docs
-        if len(named) == 1 and len(self.kinds) > 1:
-            notes.append(f"问题提到《{next(iter(named))}》，只在其中查找")
-        return named
+    def document_labels(self) -> list[str]:
+        """The documents as the filter names them: the current version by its title, an older one as
+        "title（1996-05-15，已修订）" (two versions of one title are never merged)."""
+        return list(self.labels)
+
+    def _scope(self, text: str, docs: set[str] | None, all_versions: bool, notes: list[str]
+               ) -> set[tuple[str, str]] | None:
+        """The (title, version) pairs to search, None for all of them: those `docs` names (all when None),
+        current versions only unless `all_versions` or an older one is chosen by its label; narrowed to the
+        documents the question names ("职教法", "这个方案"), and to the version whose year it names ("1996年的
+        职业教育法")."""
+        explicit = {pair for label in docs or () if label in self.labels
+                    for pair in self.labels[label] if pair in self.old}
+        if docs is None:
+            chosen = set(self.versions)
+        else:
+            titles = {label for label in docs if not any(pair in self.old for pair in self.labels.get(label, []))}
+            chosen = explicit | {pair for pair in self.versions if pair[0] in titles}
+        if not all_versions:
+            chosen = {pair for pair in chosen if pair not in self.old or pair in explicit}
+        named = documents_named(text, self.kinds) & {title for title, _ in chosen | explicit}
+        if named:
+            if len(named) == 1 and len(self.kinds) > 1:
+                notes.append(f"问题提到《{next(iter(named))}》，只在其中查找")
+            chosen = {pair for pair in chosen if pair[0] in named}
+        for title, version in versions_named(text, self.versions).items():
+            if title in {t for t, _ in chosen}:
+                chosen = {pair for pair in chosen if pair[0] != title} | {(title, version)}
+                if (title, version) in self.old:
+                    notes.append(f"问题提到 {version[:4]} 年，按《{title}》{version} 的版本（已修订）回答")
+        return None if chosen == set(self.versions) else chosen
 
     def intent_of(self, text: str, clauses: list[Clause] | None = None) -> Intent:
         clauses = self.index.clauses if clauses is None else clauses

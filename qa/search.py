@@ -150,25 +150,39 @@ class Searcher:
         self._clause_of_sentence = np.array([r.clause for r in index.sentence_refs], dtype=np.int64)
         # sentences of clause c are positions _sentence_start[c] .. _sentence_start[c + 1] - 1
         self._sentence_start = np.searchsorted(self._clause_of_sentence, np.arange(len(index.clauses) + 1))
-        self._scopes: dict[frozenset[str], tuple[np.ndarray, np.ndarray]] = {}
+        self._scopes: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
-    def search(self, question: str, k: int = 5, docs: set[str] | None = None) -> list[Hit]:
-        """The k best clauses; `docs` limits them to those documents (titles). A limited search ranks the
-        whole collection and keeps the documents' clauses (the fusion's z-scores are those it was tuned
-        with); when fewer than k are left — over 70,000 articles a named law may reach no channel's
+    def search(self, question: str, k: int = 5, docs: set[str] | None = None,
+               versions: set[tuple[str, str]] | None = None) -> list[Hit]:
+        """The k best clauses; `docs` limits them to those documents (titles), `versions` to those (title,
+        version) pairs (qa.metadata: older versions are left out unless asked for; their clauses are dropped
+        from every channel before the fusion, as if they were not indexed). A search limited to documents
+        ranks the whole collection and keeps the documents' clauses (the fusion's z-scores are those it was
+        tuned with); when fewer than k are left — over 70,000 articles a named law may reach no channel's
         CANDIDATES — it scores the documents' own clauses and sentences only."""
         query = expand_query(question)
         channels, sentence_scores = self._channel_scores(query)
+        if versions is not None:  # versions left out are not part of the collection: not even in the z-scores
+            channels = {name: {c: v for c, v in scores.items()
+                               if (self.index.clauses[c].doc, self.index.clauses[c].version) in versions}
+                        for name, scores in channels.items()}
         fused = fuse(channels)
-        if docs is not None:
-            fused = {c: v for c, v in fused.items() if self.index.clauses[c].doc in docs}
+        if docs is not None or versions is not None:
+            scope = (frozenset(docs) if docs is not None else None,
+                     frozenset(versions) if versions is not None else None)
+            fused = {c: v for c, v in fused.items() if self._in_scope(self.index.clauses[c], scope)}
             if len(fused) < k:
-                channels, sentence_scores = self._channel_scores(query, frozenset(docs))
+                channels, sentence_scores = self._channel_scores(query, scope)
                 fused = fuse(channels)
         order = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         hits = [Hit(c, fused[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order]
         self._rank_sentences(hits, *sentence_scores)
         return hits
+
+    @staticmethod
+    def _in_scope(clause, scope: tuple[frozenset | None, frozenset | None]) -> bool:
+        docs, versions = scope
+        return (docs is None or clause.doc in docs) and (versions is None or (clause.doc, clause.version) in versions)
 
     def relevance(self, question: str) -> dict[int, float]:
         """The fused score of every clause any channel found (position -> score), without ranking the
@@ -182,7 +196,7 @@ class Searcher:
 
     # -- channels
 
-    def _channel_scores(self, question: str, scope: frozenset[str] | None = None
+    def _channel_scores(self, question: str, scope: tuple | None = None
                         ) -> tuple[dict[str, dict[int, float]], tuple[dict, dict]]:
         """Clause scores per channel, and the raw (dense, BM25) scores of sentences by position."""
         clause_ids, sentence_ids = self._units_in(scope) if scope is not None else (None, None)
@@ -202,10 +216,11 @@ class Searcher:
             out["bm25_sentence"] = self._best_per_clause(sentence_bm25)
         return out, (sentence_dense, sentence_bm25)
 
-    def _units_in(self, scope: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the clauses and of the sentences of the documents in `scope`."""
+    def _units_in(self, scope: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the clauses and of the sentences in `scope` (documents, versions; see _in_scope)."""
         if scope not in self._scopes:
-            clauses = np.array([i for i, c in enumerate(self.index.clauses) if c.doc in scope], dtype=np.int64)
+            clauses = np.array([i for i, c in enumerate(self.index.clauses) if self._in_scope(c, scope)],
+                               dtype=np.int64)
             ranges = [np.arange(self._sentence_start[c], self._sentence_start[c + 1]) for c in clauses]
             self._scopes[scope] = (clauses, np.concatenate(ranges) if ranges else np.array([], np.int64))
         return self._scopes[scope]
