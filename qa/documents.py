@@ -357,9 +357,13 @@ def _read_converted(path: Path) -> tuple[str, list[Paragraph]]:
         if not converted.is_file():
             raise DocumentError(path, f"LibreOffice 无法转换此文件，文件可能已损坏或不是 {path.suffix.lower()} 文档")
         try:
-            return _read_docx(converted)
+            title, paragraphs = _read_docx(converted)
         except DocumentError as exc:
             raise DocumentError(path, exc.reason) from exc
+    # LibreOffice imports what it cannot recognise as plain text: undecodable bytes show as U+FFFD
+    if any("\ufffd" in p.text for p in paragraphs):
+        raise DocumentError(path, f"LibreOffice 无法识别此文件的内容，文件可能已损坏或不是 {path.suffix.lower()} 文档")
+    return title, paragraphs
 
 
 def _read_markdown(text: str) -> tuple[str, list[Paragraph]]:
