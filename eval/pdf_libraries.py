@@ -148,7 +148,22 @@ def main() -> int:
                 ms = 1000 * min(times) / len(pages)
                 print(f"| {name} | {key} ({len(pages)} p.) | {'yes' if s['title'] else 'no'} | {s['clauses']} | "
                       f"{s['units']} | {s['leftover']} | {s['punct']} | {s['spaced']} | {ms:.0f} |")
+        started = time.perf_counter()
+        for _ in range(args.repeat):
+            read_document(PLAN)
+        print(f"\nbaseline, same run: python-docx reads the plan .docx (whole file, {pdfs['plan'].name} has the same "
+              f"text) in {1000 * (time.perf_counter() - started) / args.repeat:.0f} ms; whole pipeline on the plan "
+              f"PDF (qa.documents.read_document, pdfplumber): {_time(lambda: read_document(pdfs['plan']), args.repeat):.0f} ms")
     return 0
+
+
+def _time(call, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return 1000 * min(times)
 
 
 if __name__ == "__main__":
