@@ -142,3 +142,19 @@ def test_all_versions_and_the_document_filter(two_versions):
 def test_ask_takes_all_versions():
     assert build_parser().parse_args(["ask", "职业教育法什么时候开始施行？", "--all-versions"]).all_versions
     assert not build_parser().parse_args(["ask", "问题"]).all_versions
+
+
+@pytest.mark.slow
+@needs_shared
+def test_web_filter_lists_both_versions_and_offers_the_checkbox(two_versions):
+    import gradio as gr
+
+    from qa.app import build_app, render_outline
+
+    blocks = build_app(two_versions).blocks.values()
+    box = next(b for b in blocks if isinstance(b, gr.Checkbox) and b.label == "包含已修订版本")
+    assert box.visible and box.value is False
+    chooser = next(b for b in blocks if isinstance(b, gr.Dropdown) and b.label == "检索范围（文件）")
+    assert [value for _, value in chooser.choices] == [f"{TITLE}（{OLD}，已修订）", TITLE]
+    outline = render_outline(two_versions.index.clauses)  # two documents, not one merged
+    assert f"{TITLE}（{OLD}）（已修订）" in outline and f"{TITLE}（{NEW}）" in outline
