@@ -171,8 +171,9 @@ class Assistant:
         """Answer one question; `docs` limits the answer to those documents (labels of `document_labels`: a
         title names its current version); `all_versions` searches older versions of a title too."""
         text, notes = clean_question(question)
-        scope = self._scope(text, docs, all_versions, notes)
-        clauses = [c for c in self.index.clauses if scope is None or (c.doc, c.version) in scope]
+        titles, versions = self._scope(text, docs, all_versions, notes)
+        clauses = [c for c in self.index.clauses if (titles is None or c.doc in titles)
+                   and (versions is None or (c.doc, c.version) in versions)]
         intent = self.intent_of(text, clauses)
         if intent.kind == "clause":
             found = lookup(clauses, intent)
@@ -181,7 +182,7 @@ class Assistant:
             notes.append("未找到问题中指定的条款，以下为检索结果")
         if intent.kind == "duties":
             return self._duties_answer(text, duties(intent.department, clauses), intent.department, notes)
-        hits = self.searcher.search(text, k=k, versions=scope)
+        hits = self.searcher.search(text, k=k, docs=titles, versions=versions)
         weak = not hits or self.searcher.coverage(text) < COVERAGE_MIN
         results = [result_of(self.index, h, weak) for h in hits]
         answer = Answer(text, results, intent=intent.kind, notes=notes)
@@ -204,31 +205,38 @@ class Assistant:
         return list(self.labels)
 
     def _scope(self, text: str, docs: set[str] | None, all_versions: bool, notes: list[str]
-               ) -> set[tuple[str, str]] | None:
-        """The (title, version) pairs to search, None for all of them: those `docs` names (all when None),
-        current versions only unless `all_versions` or an older one is chosen by its label; narrowed to the
-        documents the question names ("职教法", "这个方案"), and to the version whose year it names ("1996年的
-        职业教育法")."""
-        explicit = {pair for label in docs or () if label in self.labels
-                    for pair in self.labels[label] if pair in self.old}
+               ) -> tuple[set[str] | None, set[tuple[str, str]] | None]:
+        """What to search: (document titles, None for all; (title, version) pairs, None for all).
+
+        Documents: those `docs` names (labels of `document_labels`), narrowed to those the question names
+        ("职教法", "这个方案"). Versions: the current one of each title, an older one when `all_versions`, when
+        chosen by its label, or when the question names its year ("1996年的职业教育法"). The two are kept apart
+        because search treats them differently: versions left out are dropped before the fusion (as if not
+        indexed), a document limit is applied after it (see Searcher.search)."""
+        explicit = {pair for label in docs or () for pair in self.labels.get(label, []) if pair in self.old}
         if docs is None:
             chosen = set(self.versions)
         else:
-            titles = {label for label in docs if not any(pair in self.old for pair in self.labels.get(label, []))}
-            chosen = explicit | {pair for pair in self.versions if pair[0] in titles}
+            plain = {label for label in docs if not any(pair in self.old for pair in self.labels.get(label, []))}
+            chosen = explicit | {pair for pair in self.versions if pair[0] in plain}
         if not all_versions:
             chosen = {pair for pair in chosen if pair not in self.old or pair in explicit}
-        named = documents_named(text, self.kinds) & {title for title, _ in chosen | explicit}
+        chosen_titles = {title for title, _ in chosen}
+        titles = None if docs is None else chosen_titles | {label for label in docs if label not in self.labels}
+        named = documents_named(text, self.kinds) & chosen_titles
         if named:
             if len(named) == 1 and len(self.kinds) > 1:
                 notes.append(f"问题提到《{next(iter(named))}》，只在其中查找")
-            chosen = {pair for pair in chosen if pair[0] in named}
+            titles = named
         for title, version in versions_named(text, self.versions).items():
-            if title in {t for t, _ in chosen}:
+            if title in chosen_titles:
                 chosen = {pair for pair in chosen if pair[0] != title} | {(title, version)}
                 if (title, version) in self.old:
                     notes.append(f"问题提到 {version[:4]} 年，按《{title}》{version} 的版本（已修订）回答")
-        return None if chosen == set(self.versions) else chosen
+        # other titles keep their default versions: the version filter never limits the documents
+        allowed = chosen | {pair for pair in self.versions
+                            if pair[0] not in chosen_titles and (all_versions or pair not in self.old)}
+        return titles, (None if allowed == set(self.versions) else allowed)
 
     def intent_of(self, text: str, clauses: list[Clause] | None = None) -> Intent:
         clauses = self.index.clauses if clauses is None else clauses
