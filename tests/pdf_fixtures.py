@@ -116,7 +116,8 @@ def scanned_pdf(folder: Path) -> Path:
 
     page = Image.new("RGB", (1240, 1754), "white")
     draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(CJK_FONT, 40)
+    # Without the CJK font the glyphs are boxes: still an image without a text layer, which is what counts.
+    font = ImageFont.truetype(CJK_FONT, 40) if Path(CJK_FONT).is_file() else ImageFont.load_default()
     for row, line in enumerate(["关于加快推进职业教育现代化服务的实施方案", "一、总体要求", "（一）指导思想。坚持……"]):
         draw.text((120, 150 + 80 * row), line, fill="black", font=font)
     out = folder / "scanned.pdf"
