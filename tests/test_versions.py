@@ -3,6 +3,7 @@ is current, older ones are cited 「（已修订）」 and searched only when a 
 versions are asked for. The two-version corpus is the 1996 and 2022 职业教育法 from ../shared/laws."""
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from pathlib import Path
@@ -156,5 +157,5 @@ def test_web_filter_lists_both_versions_and_offers_the_checkbox(two_versions):
     assert box.visible and box.value is False
     chooser = next(b for b in blocks if isinstance(b, gr.Dropdown) and b.label == "检索范围（文件）")
     assert [value for _, value in chooser.choices] == [f"{TITLE}（{OLD}，已修订）", TITLE]
-    outline = render_outline(two_versions.index.clauses)  # two documents, not one merged
+    outline = html.unescape(render_outline(two_versions.index.clauses))  # two documents, not one merged
     assert f"{TITLE}（{OLD}）（已修订）" in outline and f"{TITLE}（{NEW}）" in outline
