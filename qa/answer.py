@@ -18,6 +18,7 @@ import numpy as np
 from .facts import TARGET, Target, duties, extract_targets, resolve_department
 from .index import Index, open_index
 from .intent import KIND_REFERENCE, OVERVIEW, Intent, asks_departments, classify, documents_named, short_title
+from .metadata import mark_superseded, version_label, versions_named
 from .model import load_embedder
 from .ranking import LEVEL_WORDS, title_match
 from .search import Hit, Searcher, content_terms, lexical_query
@@ -85,6 +86,7 @@ class Result:
             "doc": c.doc, "path": c.path, "label": c.label, "title": c.title, "citation": c.citation,
             "text": c.text, "highlight": self.highlight, "units": self.units, "score": round(self.score, 6),
             "departments": c.departments, "departments_cut": c.departments_cut, "kind": c.kind, "weak": self.weak,
+            "version": c.version, "superseded": c.superseded,
         }
 
 
@@ -180,6 +182,13 @@ class Assistant:
         self.index = open_index(Path(index_dir or default_index()), Path(corpus or default_corpus()), self.embedder,
                                 rebuild=rebuild, progress=progress, say=say)
         self.searcher = Searcher(self.index, self.embedder, mode=mode)
+        # Versions: (title, version) of every document, in index order; older ones are left out of search
+        # unless a question names their year or all versions are asked for (see _scope).
+        self.old = mark_superseded(self.index.clauses)
+        self.versions = list(dict.fromkeys((c.doc, c.version) for c in self.index.clauses))
+        self.labels: dict[str, list[tuple[str, str]]] = {}  # document filter label -> versions it names
+        for pair in self.versions:
+            self.labels.setdefault(version_label(*pair, pair in self.old), []).append(pair)
         self.targets = extract_targets(self.index.clauses)
         # document title -> "statute" | "policy" | "other": what "本法" and "这个方案" refer to
         kind_of = {"article": "statute", "clause": "policy"}
@@ -188,11 +197,13 @@ class Assistant:
             if self.kinds[clause.doc] == "other":
                 self.kinds[clause.doc] = kind_of.get(clause.kind, "other")
 
-    def ask(self, question: str, k: int = 5, docs: set[str] | None = None) -> Answer:
-        """Answer one question; `docs` limits the answer to those documents (titles)."""
+    def ask(self, question: str, k: int = 5, docs: set[str] | None = None, all_versions: bool = False) -> Answer:
+        """Answer one question; `docs` limits the answer to those documents (labels of `document_labels`: a
+        title names its current version); `all_versions` searches older versions of a title too."""
         text, notes = clean_question(question)
-        docs = self._scope(text, docs, notes)
-        clauses = [c for c in self.index.clauses if docs is None or c.doc in docs]
+        titles, versions = self._scope(text, docs, all_versions, notes)
+        clauses = [c for c in self.index.clauses if (titles is None or c.doc in titles)
+                   and (versions is None or (c.doc, c.version) in versions)]
         intent = self.intent_of(text, clauses)
         if intent.kind == "clause":
             found = lookup(clauses, intent)
@@ -203,9 +214,9 @@ class Assistant:
             return self._duties_answer(text, duties(intent.department, clauses), intent.department, notes)
         if intent.kind == "overview":
             if not self.topic_left(text):
-                return self._outline_answer(text, docs, k, notes)
+                return self._outline_answer(text, titles, clauses, k, notes)
             intent = Intent("general")  # "企业参与有哪几个方面": a topic, not the whole document
-        hits, signals = self.searcher.search_with_signals(text, k=k, docs=docs)
+        hits, signals = self.searcher.search_with_signals(text, k=k, docs=titles, versions=versions)
         weak = not hits or declines(signals)
         results = [result_of(self.index, h, weak) for h in hits]
         if results and (titled := titled_clause(text, clauses)):
@@ -237,17 +248,44 @@ class Assistant:
         return [t for t in content_terms(rest) if t in vocabulary and t not in DOCUMENT_WORDS
                 and not any(is_subsequence(t, title) for title in self.kinds)]
 
-    def _scope(self, text: str, docs: set[str] | None, notes: list[str]) -> set[str] | None:
-        """The documents to search: those the question names ("职教法", "这个方案") within `docs`; `docs` when
-        it names none of them."""
-        named = documents_named(text, self.kinds)
-        if docs is not None:
-            named &= docs
-        if not named:
-            return docs
-        if len(named) == 1 and len(self.kinds) > 1:
-            notes.append(f"问题提到《{next(iter(named))}》，只在其中查找")
-        return named
+    def document_labels(self) -> list[str]:
+        """The documents as the filter names them: the current version by its title, an older one as
+        "title（1996-05-15，已修订）" (two versions of one title are never merged)."""
+        return list(self.labels)
+
+    def _scope(self, text: str, docs: set[str] | None, all_versions: bool, notes: list[str]
+               ) -> tuple[set[str] | None, set[tuple[str, str]] | None]:
+        """What to search: (document titles, None for all; (title, version) pairs, None for all).
+
+        Documents: those `docs` names (labels of `document_labels`), narrowed to those the question names
+        ("职教法", "这个方案"). Versions: the current one of each title, an older one when `all_versions`, when
+        chosen by its label, or when the question names its year ("1996年的职业教育法"). The two are kept apart
+        because search treats them differently: versions left out are dropped before the fusion (as if not
+        indexed), a document limit is applied after it (see Searcher.search)."""
+        explicit = {pair for label in docs or () for pair in self.labels.get(label, []) if pair in self.old}
+        if docs is None:
+            chosen = set(self.versions)
+        else:
+            plain = {label for label in docs if not any(pair in self.old for pair in self.labels.get(label, []))}
+            chosen = explicit | {pair for pair in self.versions if pair[0] in plain}
+        if not all_versions:
+            chosen = {pair for pair in chosen if pair not in self.old or pair in explicit}
+        chosen_titles = {title for title, _ in chosen}
+        titles = None if docs is None else chosen_titles | {label for label in docs if label not in self.labels}
+        named = documents_named(text, self.kinds) & chosen_titles
+        if named:
+            if len(named) == 1 and len(self.kinds) > 1:
+                notes.append(f"问题提到《{next(iter(named))}》，只在其中查找")
+            titles = named
+        for title, version in versions_named(text, self.versions).items():
+            if title in chosen_titles:
+                chosen = {pair for pair in chosen if pair[0] != title} | {(title, version)}
+                if (title, version) in self.old:
+                    notes.append(f"问题提到 {version[:4]} 年，按《{title}》{version} 的版本（已修订）回答")
+        # other titles keep their default versions: the version filter never limits the documents
+        allowed = chosen | {pair for pair in self.versions
+                            if pair[0] not in chosen_titles and (all_versions or pair not in self.old)}
+        return titles, (None if allowed == set(self.versions) else allowed)
 
     def intent_of(self, text: str, clauses: list[Clause] | None = None) -> Intent:
         clauses = self.index.clauses if clauses is None else clauses
@@ -292,12 +330,14 @@ class Assistant:
                         units=[department], clauses=clauses)
         return Answer(text, results, direct, intent="duties", notes=notes)
 
-    def _outline_answer(self, text: str, docs: set[str] | None, k: int, notes: list[str]) -> Answer:
+    def _outline_answer(self, text: str, docs: set[str] | None, clauses: list[Clause], k: int, notes: list[str]
+                        ) -> Answer:
         """The parts and clause titles of the documents the question names; of the policy documents when it
-        names none (方案: the documents that have parts and clauses), else of every document."""
+        names none (方案: the documents that have parts and clauses), else of every document. `clauses`: those
+        in scope (one version of each title)."""
         titles = sorted(docs) if docs else [t for t, kind in self.kinds.items() if kind == "policy"] or list(self.kinds)
-        blocks = [outline(title, [c for c in self.index.clauses if c.doc == title]) for title in titles]
-        heads = [c for title in titles for c in part_heads([c for c in self.index.clauses if c.doc == title])]
+        blocks = [outline(title, [c for c in clauses if c.doc == title]) for title in titles]
+        heads = [c for title in titles for c in part_heads([c for c in clauses if c.doc == title])]
         results = [Result(c, 1.0, c.sentences[:1], []) for c in heads[:k]]
         direct = Direct("outline", "\n\n".join(blocks), clauses=heads)
         return Answer(text, results, direct, intent="overview", notes=notes)

@@ -19,7 +19,6 @@ from typing import Any
 from . import export
 from .answer import Assistant, QuestionError
 from .facts import Target, duties_by_document, duty_matrix
-from .index import documents_of
 from .structure import Clause
 
 EXAMPLES = {
@@ -130,10 +129,10 @@ def render_answer(answer: dict[str, Any]) -> str:
 def render_outline(clauses: list[Clause]) -> str:
     """Documents › parts › clauses as nested lists; a statute's chapters start folded (they are many)."""
     out = ['<div class="qa-outline">']
-    for doc in documents_of(clauses):
-        mine = [c for c in clauses if c.doc == doc]
+    for version in dict.fromkeys((c.doc, c.version) for c in clauses):  # two versions of a title: two documents
+        mine = [c for c in clauses if (c.doc, c.version) == version]
         folded = any(c.kind == "article" for c in mine)
-        out.append(f"<details open><summary><b>{escape_text(doc)}</b></summary><ul>")
+        out.append(f"<details open><summary><b>{escape_text(mine[0].document_name)}</b></summary><ul>")
         groups: dict[tuple[str, ...], list[Clause]] = {}
         for clause in mine:
             groups.setdefault(tuple(clause.path), []).append(clause)
@@ -239,7 +238,7 @@ def build_app(assistant: Assistant):
     import gradio as gr
 
     clauses = assistant.index.clauses
-    docs = documents_of(clauses)
+    docs = assistant.document_labels()  # two versions of one title are two entries
     targets = assistant.targets
     names = duty_matrix(clauses)[0]
     downloads = Downloads(clauses, targets)
@@ -251,9 +250,11 @@ def build_app(assistant: Assistant):
         except QuestionError as exc:
             return {"question": question, "error": str(exc), "results": []}
 
-    def chat(question: str, history: list[dict[str, Any]], chosen: list[str], k: float):
+    def chat(question: str, history: list[dict[str, Any]], chosen: list[str], k: float,
+             all_versions: bool = False):
         try:
-            answer = assistant.ask(question, k=int(k), docs=set(chosen) if chosen else None).to_dict()
+            answer = assistant.ask(question, k=int(k), docs=set(chosen) if chosen else None,
+                                   all_versions=bool(all_versions)).to_dict()
             reply = render_answer(answer)
         except QuestionError as exc:
             reply = f"<p>{escape_text(str(exc))}</p>"
@@ -274,13 +275,15 @@ def build_app(assistant: Assistant):
                 with gr.Row():
                     chosen = gr.Dropdown(docs, value=docs, multiselect=True, label="检索范围（文件）",
                                          visible=len(docs) > 1, scale=4)
+                    versions = gr.Checkbox(False, label="包含已修订版本", visible=bool(assistant.old), scale=1,
+                                           elem_id="qa-all-versions")
                     k = gr.Slider(1, 10, value=5, step=1, label="显示条款数", scale=1)
                 with gr.Row():
                     for who, questions in EXAMPLES.items():
                         with gr.Column():
                             gr.Examples(questions, inputs=box, label=f"示例问题 · {who}")
-                send.click(chat, [box, chatbot, chosen, k], [box, chatbot], api_visibility="private")
-                box.submit(chat, [box, chatbot, chosen, k], [box, chatbot], api_visibility="private")
+                send.click(chat, [box, chatbot, chosen, k, versions], [box, chatbot], api_visibility="private")
+                box.submit(chat, [box, chatbot, chosen, k, versions], [box, chatbot], api_visibility="private")
             with gr.Tab("目录", id="outline"):
                 with gr.Row():
                     with gr.Column(scale=2):

@@ -18,6 +18,7 @@ from .documents import DocumentError
 from .export import FORMATS, ExportError
 from .facts import department_names, duties_by_document, duty_matrix, extract_targets
 from .index import IndexUnusable, build_index, corpus_clauses, read_corpus
+from .metadata import mark_superseded
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
 
@@ -54,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="输出 JSON")
     ask.add_argument("--batch", type=Path, help="问题文件，每行一个问题（- 表示标准输入），每行输出一个 JSON")
     ask.add_argument("--mode", choices=MODES, default="hybrid", help="检索方式（默认 hybrid）")
+    ask.add_argument("--all-versions", action="store_true",
+                     help="同一文件有多个版本时也检索已修订的旧版本（默认只检索最新版本，问题中写明年份时按该年份的版本）")
     _add_common(ask)
     ask.set_defaults(func=cmd_ask)
 
@@ -131,7 +134,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.batch is not None:
         return _ask_batch(args, _open_batch(args.batch))
     assistant = _assistant(args)
-    answer = assistant.ask(args.question, k=args.k)
+    answer = assistant.ask(args.question, k=args.k, all_versions=args.all_versions)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else render_text(answer))
     return 0
 
@@ -152,7 +155,7 @@ def _ask_batch(args: argparse.Namespace, source: TextIO) -> int:
                 continue
             record: dict[str, Any]
             try:
-                record = assistant.ask(line, k=args.k).to_dict()
+                record = assistant.ask(line, k=args.k, all_versions=args.all_versions).to_dict()
             except QuestionError as exc:
                 record = {"question": line.strip(), "error": str(exc), "results": []}
             print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -174,7 +177,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _clauses(args: argparse.Namespace) -> list:
     """The corpus' clauses, parsed now: duties and targets come from the text itself, no model is needed."""
-    return corpus_clauses(read_corpus(args.corpus or default_corpus()))
+    clauses = corpus_clauses(read_corpus(args.corpus or default_corpus()))
+    mark_superseded(clauses)  # citations of older versions say 「（已修订）」
+    return clauses
 
 
 def cmd_duties(args: argparse.Namespace) -> int:

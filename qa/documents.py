@@ -1,19 +1,33 @@
-"""Read documents (.docx, .md, .txt) into plain paragraphs.
+"""Read documents (.docx, .md, .txt, .pdf; .doc, .wps, .rtf through LibreOffice) into plain paragraphs.
 
 This is the first stage of the pipeline: documents -> clauses -> index -> search -> answer.
-Every error a user can cause (missing, empty, corrupt or unsupported file) raises DocumentError with the
-file name and the reason in Chinese, so the CLI can print it without a traceback.
+Every error a user can cause (missing, empty, corrupt, scanned, encrypted or unsupported file) raises
+DocumentError with the file name and the reason in Chinese, so the CLI can print it without a traceback.
+
+PDF: the text layer is read with pdfplumber (pdfminer.six, MIT; chosen over pypdf and pypdfium2 by
+eval/pdf_libraries.py, see eval/RESULTS.md). Lines come with their positions; running headers, footers and
+page numbers are dropped (`strip_running_lines`) and lines are rejoined into paragraphs by geometry
+(`join_lines`): a paragraph ends where a line stops short of the right margin, and a heading label after a
+sentence end starts a new one.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import statistics
+import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED = (".docx", ".md", ".txt")
+from .metadata import DocInfo, document_info
+
+CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
+SUPPORTED = (".docx", ".md", ".txt", ".pdf", *CONVERTED)
+SOFFICE_TIMEOUT = 180  # seconds for one conversion
 # Files inside a corpus folder that are not documents: notes and the build sources of documents.
 SKIPPED_NAMES = {"readme.md"}
 # A heading hint taken from the source format (docx heading style, Markdown '#'): its level, 0 = title.
@@ -43,6 +57,7 @@ class Document:
     paragraphs: list[Paragraph]
     sha256: str
     notes: list[str] = field(default_factory=list)  # non-fatal remarks for the user (e.g. encoding)
+    info: DocInfo = field(default_factory=DocInfo)  # 发文机关, 文号, dates, version (qa/metadata.py)
 
     @property
     def name(self) -> str:
@@ -54,7 +69,8 @@ def read_document(path: Path | str) -> Document:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise DocumentError(path, f"不支持的文件类型「{path.suffix or '无扩展名'}」，支持 .docx、.md、.txt")
+        raise DocumentError(path, f"不支持的文件类型「{path.suffix or '无扩展名'}」，"
+                                  f"支持 .docx、.pdf、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
     if not path.is_file():
         raise DocumentError(path, "文件不存在")
     data = path.read_bytes()
@@ -63,6 +79,10 @@ def read_document(path: Path | str) -> Document:
     notes: list[str] = []
     if suffix == ".docx":
         title, paragraphs = _read_docx(path)
+    elif suffix == ".pdf":
+        title, paragraphs = _read_pdf(path)
+    elif suffix in CONVERTED:
+        title, paragraphs = _read_converted(path)
     else:
         text, encoding = decode_text(path, data)
         if encoding != "utf-8":
@@ -72,7 +92,8 @@ def read_document(path: Path | str) -> Document:
     if not paragraphs and not title:
         raise DocumentError(path, "文件中没有可读取的文字")
     title = title or path.stem
-    return Document(path, title, paragraphs, hashlib.sha256(data).hexdigest(), notes)
+    info = document_info(title, paragraphs, path.name)
+    return Document(path, title, paragraphs, hashlib.sha256(data).hexdigest(), notes, info)
 
 
 def iter_corpus_files(folder: Path | str) -> Iterator[Path]:
@@ -161,6 +182,188 @@ def _style_level(style: str) -> int | None:
         return 0
     match = re.match(r"Heading (\d)", style)
     return int(match.group(1)) if match else None
+
+
+# ------------------------------------------------------------------------------------------------- PDF
+
+
+@dataclass
+class PdfLine:
+    """One text line of a PDF page, with the positions the paragraph joining needs (PDF points)."""
+
+    text: str
+    x0: float
+    x1: float
+    size: float  # font size: the unit of indents and margins
+
+
+# Page numbers as they are printed in Chinese documents: "- 3 -", "— 3 —", "3", "第3页", "第 3 页 共 11 页",
+# "3/11", "Page 3". Checked only on the first and last lines of a page.
+PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?|"
+                         r"\d{1,4}\s*/\s*\d{1,4}|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$", re.IGNORECASE)
+RUNNING_ZONE = 2  # lines at the top and at the bottom of a page that may be a running header or footer
+# A line that opens a new paragraph when the line before ends a sentence: 一、 （一） 第一章 第一条 1. （1）
+PARAGRAPH_LABEL = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|"
+                             r"第[一二三四五六七八九十百千零〇\d]+[编章节条]|\d{1,2}[.．、]|[（(]\d{1,2}[）)])")
+SENTENCE_END = "。！？；：）)」”"
+SHORT_LINE = 2.5  # a line ending this many font sizes before the right margin ends its paragraph (ragged
+# right and line-breaking rules leave up to two characters free at the end of a full line)
+INDENT = 1.5  # a line starting this many font sizes right of the left margin starts a paragraph
+# Gap between characters, in font sizes, above which pdfplumber puts a space: LibreOffice and Word set a
+# quarter-em gap between digits and Chinese ("2022 年"); real spaces are glyphs in the text layer.
+X_TOLERANCE = 0.3
+TITLE_SIZE = 1.2  # lines at the top of page 1 this much larger than the body text are the title
+TITLE_WINDOW = 4  # lines of page 1 in which the title is looked for
+
+
+def _read_pdf(path: Path) -> tuple[str, list[Paragraph]]:
+    pages = pdf_pages(path)
+    if not any(pages) and _pdf_has_images(path):
+        raise DocumentError(path, "扫描件，没有可提取的文字（需要先做 OCR）")
+    return paragraphs_from_pages(pages)
+
+
+def pdf_pages(path: Path) -> list[list[PdfLine]]:
+    """The text lines of every page, read with pdfplumber; DocumentError for encrypted or damaged files."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        with pdfplumber.open(path) as pdf:
+            return [[PdfLine(line["text"], line["x0"], line["x1"], _median_size(line["chars"]))
+                     for line in page.extract_text_lines(return_chars=True, x_tolerance_ratio=X_TOLERANCE)
+                     if line["text"].strip()]
+                    for page in pdf.pages]
+    except Exception as exc:  # pdfplumber wraps every pdfminer error in PdfminerException
+        cause = exc.__context__ or (exc.args[0] if exc.args else None)
+        if isinstance(exc, PDFPasswordIncorrect) or isinstance(cause, PDFPasswordIncorrect):
+            raise DocumentError(path, "PDF 已加密，需要密码才能打开：请先解除密码保护（另存为不加密的 PDF）") from exc
+        raise DocumentError(path, f"不是有效的 PDF 文件，或文件已损坏（{type(exc).__name__}）") from exc
+
+
+def _pdf_has_images(path: Path) -> bool:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return any(page.images for page in pdf.pages)
+
+
+def _median_size(chars: list[dict]) -> float:
+    sizes = [c["size"] for c in chars if c.get("text", "").strip()]
+    return statistics.median(sizes) if sizes else 0.0
+
+
+def paragraphs_from_pages(pages: list[list[PdfLine]]) -> tuple[str, list[Paragraph]]:
+    """Title and paragraphs of a PDF's lines: running headers, footers and page numbers dropped, lines
+    rejoined. Independent of the PDF library (eval/pdf_libraries.py feeds it each library's lines)."""
+    lines = strip_running_lines(pages)
+    title, lines = _split_title(lines)
+    return title, [Paragraph(text) for text in join_lines(lines)]
+
+
+def strip_running_lines(pages: list[list[PdfLine]]) -> list[PdfLine]:
+    """Every page's lines in order, without page numbers and without lines that recur at the top or bottom
+    of at least half of the pages (digits ignored: "第3页" and "第4页" are one running line; the font size
+    counts: a title set large is not the running header that repeats it)."""
+    def zone(page: list[PdfLine]) -> list[PdfLine]:
+        return page[:RUNNING_ZONE] + page[-RUNNING_ZONE:] if len(page) > RUNNING_ZONE else page
+
+    def key(line: PdfLine) -> tuple[str, int]:
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text)), round(line.size)
+
+    counts: dict[tuple[str, int], int] = {}
+    for page in pages:
+        for k in {key(line) for line in zone(page)}:
+            counts[k] = counts.get(k, 0) + 1
+    recurring = {k for k, n in counts.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
+    out: list[PdfLine] = []
+    for page in pages:
+        edge = {id(line) for line in zone(page)}
+        out.extend(line for line in page if id(line) not in edge
+                   or not (PAGE_NUMBER.match(line.text.strip()) or key(line) in recurring))
+    return out
+
+
+def _split_title(lines: list[PdfLine]) -> tuple[str, list[PdfLine]]:
+    """The first run of lines set larger than the body text, among the first few lines, is the title (a
+    long title wraps onto two lines; a header line such as the issuer may come before it)."""
+    sizes = [line.size for line in lines if line.size]
+    if not sizes:
+        return "", lines
+    body = statistics.median(sizes)
+    large = [i for i, line in enumerate(lines[:TITLE_WINDOW]) if line.size >= TITLE_SIZE * body]
+    if not large:
+        return "", lines
+    start = end = large[0]
+    while end < len(lines) and lines[end].size >= TITLE_SIZE * body:
+        end += 1
+    return _join_texts(line.text for line in lines[start:end]), lines[:start] + lines[end:]
+
+
+def join_lines(lines: list[PdfLine]) -> list[str]:
+    """Rejoin wrapped lines into paragraphs. A paragraph ends where a line stops short of the right margin;
+    a line indented from the left margin, or a heading label after a sentence end, starts one."""
+    if not lines:
+        return []
+    left = min(line.x0 for line in lines)
+    right = max(line.x1 for line in lines)
+    paragraphs: list[list[str]] = []
+    previous: PdfLine | None = None
+    for line in lines:
+        text = line.text.strip()
+        unit = line.size or 10.0
+        starts = previous is None or previous.x1 < right - SHORT_LINE * (previous.size or unit) \
+            or line.x0 > left + INDENT * unit \
+            or (previous.text.rstrip().endswith(tuple(SENTENCE_END)) and bool(PARAGRAPH_LABEL.match(text)))
+        if starts:
+            paragraphs.append([text])
+        else:
+            paragraphs[-1].append(text)
+        previous = line
+    return [_join_texts(parts) for parts in paragraphs]
+
+
+def _join_texts(parts) -> str:
+    """Join wrapped lines: nothing between Chinese characters, a space between two Latin words."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if out and part and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+            out += " "
+        out += part
+    return out
+
+
+# ---------------------------------------------------------------------------- .doc, .wps, .rtf (LibreOffice)
+
+
+def _read_converted(path: Path) -> tuple[str, list[Paragraph]]:
+    """Convert with LibreOffice to .docx in a temporary folder, then read that (the original is untouched)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise DocumentError(path, f"读取 {path.suffix.lower()} 文件需要 LibreOffice，但未找到 soffice 命令：请安装"
+                                  f"（Debian/Ubuntu：sudo apt install libreoffice-writer-nogui），或先将文件另存为 .docx")
+    with tempfile.TemporaryDirectory(prefix="qa-convert-") as tmp:
+        # A private profile: a LibreOffice already running under the same user would otherwise take the
+        # job and the conversion would silently produce nothing.
+        profile = Path(tmp, "profile").as_uri()
+        command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                   "--convert-to", "docx", "--outdir", tmp, str(path.resolve())]
+        try:
+            subprocess.run(command, capture_output=True, timeout=SOFFICE_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise DocumentError(path, f"LibreOffice 转换超时（{SOFFICE_TIMEOUT} 秒）") from exc
+        converted = Path(tmp, path.stem + ".docx")
+        if not converted.is_file():
+            raise DocumentError(path, f"LibreOffice 无法转换此文件，文件可能已损坏或不是 {path.suffix.lower()} 文档")
+        try:
+            title, paragraphs = _read_docx(converted)
+        except DocumentError as exc:
+            raise DocumentError(path, exc.reason) from exc
+    # LibreOffice imports what it cannot recognise as plain text: undecodable bytes show as U+FFFD
+    if any("\ufffd" in p.text for p in paragraphs):
+        raise DocumentError(path, f"LibreOffice 无法识别此文件的内容，文件可能已损坏或不是 {path.suffix.lower()} 文档")
+    return title, paragraphs
 
 
 def _read_markdown(text: str) -> tuple[str, list[Paragraph]]:

@@ -29,7 +29,7 @@ import numpy as np
 from .documents import Document, DocumentError, iter_corpus_files, read_document
 from .structure import Clause, parse_document
 
-FORMAT_VERSION = 2  # bump when the files or the lexical terms (tokenize, BM25_PARAMS) change
+FORMAT_VERSION = 3  # bump when the files or the lexical terms (tokenize, BM25_PARAMS) change (3: Clause.version)
 MANIFEST = "manifest.json"
 BM25_PARAMS = {"k1": 1.5, "b": 0.5}  # b tuned on the tune split (0.3 / 0.5 / 0.75 / 0.9 tried)
 BIGRAMS = True  # add character bigrams to the BM25 terms (see tokenize)

@@ -164,22 +164,25 @@ class Searcher:
         self._clause_of_sentence = np.array([r.clause for r in index.sentence_refs], dtype=np.int64)
         # sentences of clause c are positions _sentence_start[c] .. _sentence_start[c + 1] - 1
         self._sentence_start = np.searchsorted(self._clause_of_sentence, np.arange(len(index.clauses) + 1))
-        self._scopes: dict[frozenset[str], tuple[np.ndarray, np.ndarray]] = {}
+        self._scopes: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._profiles = ranking.profiles(index.clauses)  # document -> place and level, for re-ranking
         self._places = {p.place for p in self._profiles.values() if p.place}
 
-    def search(self, question: str, k: int = 5, docs: set[str] | None = None) -> list[Hit]:
-        """The k best clauses; `docs` limits them to those documents (titles). A limited search ranks the
-        whole collection and keeps the documents' clauses (the fusion's z-scores are those it was tuned
-        with); when fewer than k are left — over 70,000 articles a named law may reach no channel's
+    def search(self, question: str, k: int = 5, docs: set[str] | None = None,
+               versions: set[tuple[str, str]] | None = None) -> list[Hit]:
+        """The k best clauses; `docs` limits them to those documents (titles), `versions` to those (title,
+        version) pairs (qa.metadata: older versions are left out unless asked for; their clauses are dropped
+        from every channel before the fusion, as if they were not indexed). A search limited to documents
+        ranks the whole collection and keeps the documents' clauses (the fusion's z-scores are those it was
+        tuned with); when fewer than k are left — over 70,000 articles a named law may reach no channel's
         CANDIDATES — it scores the documents' own clauses and sentences only. In hybrid mode the fused
         order is then re-ranked (qa/ranking.py)."""
-        return self.search_with_signals(question, k, docs)[0]
+        return self.search_with_signals(question, k, docs, versions)[0]
 
-    def search_with_signals(self, question: str, k: int = 5, docs: set[str] | None = None
-                            ) -> tuple[list[Hit], dict[str, float]]:
+    def search_with_signals(self, question: str, k: int = 5, docs: set[str] | None = None,
+                            versions: set[tuple[str, str]] | None = None) -> tuple[list[Hit], dict[str, float]]:
         """`search`, and the signals of whether the documents speak of the question at all (`signals`)."""
-        order, fused, channels, sentence_scores = self.fused(question, k, docs)
+        order, fused, channels, sentence_scores = self.fused(question, k, docs, versions)
         scores = fused
         if self.mode == "hybrid":
             order, scores = self._rerank(question, order, channels)
@@ -206,17 +209,24 @@ class Searcher:
                 "bm25_max": max(bm25.values(), default=0.0) / max(len(terms), 1),
                 "unmatched_idf": max((general_idf(t) for t in terms if t not in vocab), default=0.0)}
 
-    def fused(self, question: str, k: int = 5, docs: set[str] | None = None
+    def fused(self, question: str, k: int = 5, docs: set[str] | None = None,
+              versions: set[tuple[str, str]] | None = None
               ) -> tuple[list[int], dict[int, float], dict[str, dict[int, float]], tuple[dict, dict]]:
         """Every candidate clause in fused order, the fused scores, the channels' clause scores and the raw
         sentence scores (see `search`)."""
         query = expand_query(question)
         channels, sentence_scores = self._channel_scores(query)
+        if versions is not None:  # versions left out are not part of the collection: not even in the z-scores
+            channels = {name: {c: v for c, v in scores.items()
+                               if (self.index.clauses[c].doc, self.index.clauses[c].version) in versions}
+                        for name, scores in channels.items()}
         fused = fuse(channels)
-        if docs is not None:
-            fused = {c: v for c, v in fused.items() if self.index.clauses[c].doc in docs}
+        if docs is not None or versions is not None:
+            scope = (frozenset(docs) if docs is not None else None,
+                     frozenset(versions) if versions is not None else None)
+            fused = {c: v for c, v in fused.items() if self._in_scope(self.index.clauses[c], scope)}
             if len(fused) < k:
-                channels, sentence_scores = self._channel_scores(query, frozenset(docs))
+                channels, sentence_scores = self._channel_scores(query, scope)
                 fused = fuse(channels)
         return sorted(fused, key=lambda c: (-fused[c], c)), fused, channels, sentence_scores
 
@@ -240,6 +250,11 @@ class Searcher:
         rest = order[ranking.RERANK_DEPTH:]
         return reranked + rest, {**scores, **{c: 0.0 for c in rest}}
 
+    @staticmethod
+    def _in_scope(clause, scope: tuple[frozenset | None, frozenset | None]) -> bool:
+        docs, versions = scope
+        return (docs is None or clause.doc in docs) and (versions is None or (clause.doc, clause.version) in versions)
+
     def relevance(self, question: str) -> dict[int, float]:
         """The fused score of every clause any channel found (position -> score), without ranking the
         sentences of each: for ordering a known set of clauses by the question."""
@@ -252,7 +267,7 @@ class Searcher:
 
     # -- channels
 
-    def _channel_scores(self, question: str, scope: frozenset[str] | None = None
+    def _channel_scores(self, question: str, scope: tuple | None = None
                         ) -> tuple[dict[str, dict[int, float]], tuple[dict, dict]]:
         """Clause scores per channel, and the raw (dense, BM25) scores of sentences by position."""
         clause_ids, sentence_ids = self._units_in(scope) if scope is not None else (None, None)
@@ -272,10 +287,11 @@ class Searcher:
             out["bm25_sentence"] = self._best_per_clause(sentence_bm25)
         return out, (sentence_dense, sentence_bm25)
 
-    def _units_in(self, scope: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the clauses and of the sentences of the documents in `scope`."""
+    def _units_in(self, scope: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the clauses and of the sentences in `scope` (documents, versions; see _in_scope)."""
         if scope not in self._scopes:
-            clauses = np.array([i for i, c in enumerate(self.index.clauses) if c.doc in scope], dtype=np.int64)
+            clauses = np.array([i for i, c in enumerate(self.index.clauses) if self._in_scope(c, scope)],
+                               dtype=np.int64)
             ranges = [np.arange(self._sentence_start[c], self._sentence_start[c + 1]) for c in clauses]
             self._scopes[scope] = (clauses, np.concatenate(ranges) if ranges else np.array([], np.int64))
         return self._scopes[scope]

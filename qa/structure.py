@@ -102,12 +102,24 @@ class Clause:
     lead: list[str] = field(default_factory=list)
     support: list[str] = field(default_factory=list)
     lead_explicit: bool = False
+    version: str = ""  # the document's version date (DocInfo.version, 'YYYY-MM-DD'), '' when it states none
+    # A newer version of the same title is in the collection: set over the whole collection by
+    # qa.metadata.mark_superseded, not by the parser (it depends on the other documents).
+    superseded: bool = False
 
     @property
     def citation(self) -> str:
         # Articles have no lead phrase of their own: the label is the citation ("第十五条").
         tail = self.label if self.kind == "article" else f"{self.label}{self.title}"
-        return " › ".join([self.doc, *self.path, tail])
+        return " › ".join([self.document_name, *self.path, tail])
+
+    @property
+    def document_name(self) -> str:
+        """The title as cited: with the version date when there is one, and 「（已修订）」 for an older
+        version ("中华人民共和国职业教育法（1996-05-15）（已修订）"); a document without a date by its title."""
+        if not self.version:
+            return self.doc
+        return f"{self.doc}（{self.version}）" + ("（已修订）" if self.superseded else "")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -290,6 +302,7 @@ def _make_clause(document: Document, path: list[str], label: str, text: str, kin
         lead=units.lead,
         support=units.support,
         lead_explicit=units.explicit,
+        version=document.info.version,
     )
 
 

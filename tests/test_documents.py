@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+import subprocess
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -99,3 +103,126 @@ def test_docx_in_memory_bytes_are_not_needed(tmp_path):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(DocumentError, match="没有可读取的文字"):
         read_document(path)
+
+
+# ------------------------------------------------------------------------------------- PDF and LibreOffice
+
+from qa.documents import PdfLine, join_lines, strip_running_lines  # noqa: E402
+from qa.structure import parse_document  # noqa: E402
+
+from . import pdf_fixtures  # noqa: E402
+
+needs_soffice = pytest.mark.skipif(pdf_fixtures.soffice() is None and not os.environ.get("CI"),
+                                   reason="LibreOffice (soffice) is not installed (CI installs libreoffice-writer-nogui)")
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> dict[str, Path]:
+    """The plan and the law printed to PDF by LibreOffice, with running headers and page numbers; a notice;
+    the plan saved as .doc and .rtf."""
+    folder = tmp_path_factory.mktemp("generated")
+    plan, law, notice = (pdf_fixtures.plan_docx(PLAN, folder), pdf_fixtures.law_docx(LAW, folder),
+                         pdf_fixtures.notice_docx(folder))
+    pdfs = pdf_fixtures.to_pdf([plan, law, notice], folder)
+    files = dict(zip(("plan", "law", "notice"), pdfs))
+    for kind in ("doc", "rtf"):
+        subprocess.run([pdf_fixtures.soffice(), f"-env:UserInstallation={(folder / '.lo').as_uri()}", "--headless",
+                        "--convert-to", kind, "--outdir", str(folder), str(plan)], check=True, capture_output=True,
+                       timeout=300)
+        files[kind] = folder / f"plan.{kind}"
+    return files
+
+
+def _same_clauses(a, b) -> None:
+    assert [(c.path, c.label, c.title, c.text, c.departments, c.departments_cut) for c in a] == \
+        [(c.path, c.label, c.title, c.text, c.departments, c.departments_cut) for c in b]
+
+
+@needs_soffice
+def test_plan_pdf_parses_like_the_docx(generated):
+    pdf, source = read_document(generated["plan"]), read_document(PLAN)
+    assert pdf.title == source.title
+    clauses = parse_document(pdf)
+    assert len({c.path[0] for c in clauses if c.path}) == 5
+    assert len([c for c in clauses if c.kind == "clause"]) == 18
+    _same_clauses(clauses, parse_document(source))  # 责任单位 lists included
+    text = "\n".join(p.text for p in pdf.paragraphs)
+    assert "XX市人民政府办公室文件" not in text and not re.search(r"- \d+ -", text)  # header and page numbers gone
+    assert "“三高四新”" in text and "（责任单位：" in text  # full-width punctuation kept, quotes in place
+
+
+@needs_soffice
+def test_law_pdf_with_indents_and_page_of_footers_parses_like_the_markdown(generated):
+    pdf = read_document(generated["law"])
+    assert pdf.title == "中华人民共和国职业教育法"  # the title survives although the running header repeats it
+    _same_clauses(parse_document(pdf), parse_document(read_document(LAW)))
+    assert not re.search(r"第 ?\d+ ?页", "\n".join(p.text for p in pdf.paragraphs))
+    assert pdf.info.version == "2022-04-20" and pdf.info.effective == "2022-05-01"
+
+
+@needs_soffice
+def test_notice_pdf_states_its_issuer_number_and_date(generated):
+    document = read_document(generated["notice"])
+    assert document.title == "关于做好2022年职业院校招生工作的通知"  # no space put around 2022
+    assert (document.info.issuer, document.info.number, document.info.published) == \
+        ("XX市人民政府办公室", "X政办发〔2022〕12号", "2022-03-01")
+
+
+@needs_soffice
+@pytest.mark.parametrize("kind", ["doc", "rtf"])
+def test_word_and_rtf_files_are_read_through_libreoffice(generated, kind):
+    converted = read_document(generated[kind])
+    assert converted.name == f"plan.{kind}"
+    _same_clauses(parse_document(converted), parse_document(read_document(PLAN)))
+
+
+def test_doc_without_libreoffice_says_what_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "通知.wps"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 600)
+    monkeypatch.setattr("qa.documents.shutil.which", lambda name: None)
+    with pytest.raises(DocumentError, match="通知.wps.*libreoffice-writer-nogui"):
+        read_document(path)
+
+
+@needs_soffice
+def test_damaged_doc_is_reported(tmp_path):
+    path = tmp_path / "坏文件.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 not really a word file" * 20)
+    with pytest.raises(DocumentError, match="坏文件.doc"):
+        read_document(path)
+
+
+def test_scanned_pdf_says_ocr_is_needed(tmp_path):
+    path = pdf_fixtures.scanned_pdf(tmp_path)
+    with pytest.raises(DocumentError) as info:
+        read_document(path)
+    assert str(info.value) == "无法读取文件 scanned.pdf：扫描件，没有可提取的文字（需要先做 OCR）"
+
+
+@needs_soffice
+def test_encrypted_pdf_has_its_own_message(generated, tmp_path):
+    path = pdf_fixtures.encrypted_pdf(generated["plan"], tmp_path)
+    with pytest.raises(DocumentError, match="encrypted.pdf：PDF 已加密，需要密码"):
+        read_document(path)
+
+
+def test_damaged_pdf_is_reported(tmp_path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    with pytest.raises(DocumentError, match="broken.pdf：不是有效的 PDF"):
+        read_document(path)
+
+
+def _page(*texts: str, x1: float = 500.0) -> list[PdfLine]:
+    return [PdfLine(t, 90.0, x1 if i < len(texts) - 1 else 90.0 + 11 * len(t), 11.0) for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize("number", ["- 2 -", "— 2 —", "2", "第 2 页 共 3 页", "第2页", "2/3", "Page 2"])
+def test_page_numbers_are_dropped_and_a_word_split_by_the_page_break_is_rejoined(number):
+    pages = [_page("（一）指导思想。坚持以人民为中心，加快推进职业教", number.replace("2", "1"), x1=500.0),
+             _page("育现代化。（责任单位：市教育局）", number),
+             _page("（二）总体目标。到2025年建成。", number.replace("2", "3"))]
+    pages[0][0].x1 = pages[1][0].x1 = 500.0  # full lines: the paragraph goes on over the page break
+    paragraphs = join_lines(strip_running_lines(pages))
+    assert paragraphs == ["（一）指导思想。坚持以人民为中心，加快推进职业教育现代化。（责任单位：市教育局）",
+                          "（二）总体目标。到2025年建成。"]

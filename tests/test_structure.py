@@ -92,7 +92,7 @@ def test_law_chapters_and_articles(law):
     assert len({tuple(c.path) for c in articles}) == 8
     fifteen = next(c for c in articles if c.label == "第十五条")
     assert fifteen.path == ["第二章 职业教育体系"]
-    assert fifteen.citation == "中华人民共和国职业教育法 › 第二章 职业教育体系 › 第十五条"
+    assert fifteen.citation == "中华人民共和国职业教育法（2022-04-20） › 第二章 职业教育体系 › 第十五条"
     assert "中等职业学校教育、高等职业学校教育" in fifteen.text
     # a second paragraph of an article stays in that article
     assert "机关、事业单位对其工作人员实施的专门培训" in next(c for c in articles if c.label == "第二条").text
