@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 import threading
 from collections import Counter, defaultdict
@@ -44,6 +45,11 @@ COLUMNS = ("id", "time", "session", "user", "question", "resolved", "intent", "a
            "declined", "topics", "feedback", "comment", "feedback_time")
 
 
+def default_log_dir() -> Path:
+    """Where `qa serve --log` (without DIR) and `qa log` keep the log: $QA_LOG, else log/ in the repository."""
+    return Path(os.environ.get("QA_LOG") or Path(__file__).resolve().parent.parent / "log")
+
+
 class LogError(Exception):
     """The log cannot be opened or written; the message says why (Chinese)."""
 
@@ -61,6 +67,22 @@ class Entry:
     topics: list[str] = field(default_factory=list)
     session: str = ""
     user: str = ""
+
+
+def entry_of(answer: Any, session: str = "", user: str = "") -> Entry:
+    """The log entry of a qa.answer.Answer: cited clauses main one first, declined when the direct answer is
+    「文件中未找到相关内容」, topic words of the question as answered."""
+    from .search import content_terms
+
+    direct = answer.direct
+    cited = [c.citation for c in (direct.clauses if direct else [])]
+    cited += [r.clause.citation for r in answer.results if r.clause.citation not in cited]
+    resolved = answer.resolved or answer.question
+    return Entry(question=answer.question, resolved=resolved, intent=answer.intent,
+                 answer_type=direct.type if direct else "", clauses=cited,
+                 declined=bool(direct and direct.type == "none"),
+                 topics=list(dict.fromkeys(t for t in content_terms(resolved) if not t.startswith("#"))),
+                 session=session, user=user)
 
 
 def _now() -> str:
@@ -113,10 +135,13 @@ class QuestionLog:
     def export_csv(self, target: Path) -> int:
         """All rows as CSV (UTF-8 with BOM, so that Excel reads the Chinese); returns the number of rows."""
         rows = self.rows()
-        with open(target, "w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+        try:
+            with open(target, "w", encoding="utf-8-sig", newline="") as out:
+                writer = csv.DictWriter(out, fieldnames=COLUMNS)
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            raise LogError(f"无法写入 {target}：{exc}") from exc
         return len(rows)
 
     def close(self) -> None:
