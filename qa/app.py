@@ -361,6 +361,7 @@ def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[
                     event(chat, [box, chatbot, chosen, k, state], [box, chatbot, state], api_visibility="private")
                 fresh.click(lambda: ([], new_conversation(), ""), None, [chatbot, state, feedback_status],
                             api_visibility="private")
+                chatbot.clear(new_conversation, None, state, api_visibility="private")  # the chat's own 清空对话
                 chatbot.like(rate, state, [state, feedback_status], api_visibility="private")
                 remark_send.click(comment, [remark, state], [remark, feedback_status], api_visibility="private")
             with gr.Tab("目录", id="outline"):
