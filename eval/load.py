@@ -2,7 +2,7 @@
 
     .venv/bin/python eval/load.py                   # starts qa serve itself on a free loopback port
     .venv/bin/python eval/load.py --log             # … with the question log on (a temporary folder)
-    .venv/bin/python eval/load.py --log --kill-after 8   # SIGKILL the server during the load, then check the log
+    .venv/bin/python eval/load.py --log --kill-after 150   # SIGKILL the server after 150 answers, check the log
     .venv/bin/python eval/load.py --url http://127.0.0.1:7860/
 
 20 gradio_client clients × 25 questions each (from eval/questions.jsonl), all at once. Bounded: a fixed
@@ -76,6 +76,13 @@ def client_run(url: str, questions: list[str], latencies: list[float], errors: l
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): on a shared machine, CPU per answer is
+    steadier than wall-clock throughput."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def check_log(folder: Path, answered: list[str]) -> dict:
     """Reopen the log as a new process would: rows, integrity, and whether every answered question is there."""
     db = sqlite3.connect(folder / "questions.sqlite3")
@@ -95,8 +102,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", type=int, default=25)
     parser.add_argument("--log", action="store_true", help="start the server with the question log on")
-    parser.add_argument("--kill-after", type=float, default=None, metavar="S",
-                        help="SIGKILL the server S seconds into the load, then check the log")
+    parser.add_argument("--kill-after", type=int, default=None, metavar="N",
+                        help="SIGKILL the server once N answers have come back, then check the log")
     args = parser.parse_args()
     if args.url and not args.url.startswith(("http://127.", "http://localhost")):
         raise SystemExit("load tests run against this machine only (127.0.0.1 / localhost)")
@@ -115,11 +122,14 @@ def main() -> None:
             mine = [pool[(c * args.questions + i) % len(pool)] for i in range(args.questions)]
             threads.append(threading.Thread(target=client_run, args=(url, mine, latencies, errors, answered),
                                             daemon=True))
+        server_cpu = cpu_seconds(process.pid) if process else None
+        client_cpu = time.process_time()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         if args.kill_after is not None:
-            time.sleep(args.kill_after)
+            while len(answered) < args.kill_after and any(t.is_alive() for t in threads):
+                time.sleep(0.01)
             answered_before_kill = list(answered)  # these answers came back: their rows must be in the log
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
@@ -127,6 +137,9 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=900)
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        if process and process.poll() is None:
+            server_cpu = cpu_seconds(process.pid) - server_cpu
     finally:
         if process and process.poll() is None:
             process.terminate()
@@ -137,7 +150,11 @@ def main() -> None:
               "throughput_per_s": round(len(latencies) / elapsed, 1),
               "p50_ms": round(float(np.percentile(ms, 50)), 1) if len(ms) else None,
               "p95_ms": round(float(np.percentile(ms, 95)), 1) if len(ms) else None,
-              "cpu": cpu_name(), "server_concurrency": os.environ.get("QA_CONCURRENCY", "default")}
+              "cpu": cpu_name(), "server_concurrency": os.environ.get("QA_CONCURRENCY", "default"),
+              "load_average_1min": round(os.getloadavg()[0], 1),
+              "client_cpu_ms_per_answer": round(1000 * client_cpu / max(len(latencies), 1), 1)}
+    if process and killed_at is None:
+        result["server_cpu_ms_per_answer"] = round(1000 * server_cpu / max(len(latencies), 1), 1)
     if log_dir and killed_at is not None:
         result.update(killed_after_s=round(killed_at, 1), answered_before_kill=len(answered_before_kill),
                       **check_log(log_dir, answered_before_kill))

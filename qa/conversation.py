@@ -12,10 +12,10 @@ Whole-question rules: the question is nothing but a follow-up. First match wins.
 |-------------------|-------------------------------------------------------|------------------------------------------------------|---------|
 | more              | 还有呢 / 还有吗 / 其他呢 / 别的呢 / 另外呢              | the previous question, 有什么 → 还有什么               | （十二）对专业教师有什么要求？ → 还有呢？ → （十二）对专业教师还有什么要求？ |
 | detail            | 具体呢 / 具体内容呢 / 详细内容呢 / 全文呢 / 原文呢        | 「〈main clause〉的具体内容是什么？」                  | 具体内容呢？ → （十七）的具体内容是什么？ |
-| swap clause       | [那]X呢, X a clause, part or article (可带文件名)        | the previous question with its clause/article replaced by X; without one: 「X的责任单位有哪些？」 after a who-answer, else 「X讲了什么？」 | 职业教育法第十一条讲了什么？ → 第十二条呢？ → 职业教育法第十二条讲了什么？ |
-| swap department   | [那]X呢, X a listed department (or its alias)           | the previous question with its department replaced by X; without one: 「X负责哪些工作？」 | 它的责任单位有哪些？ → 市财政局呢？ → 市财政局负责哪些工作？ |
+| swap clause       | [那]X呢, X a clause, part or article (its law may be named) | the previous question with its clause/article replaced by X; without one: 「X的责任单位有哪些？」 after a who-answer, else 「X讲了什么？」 | 职业教育法第十一条讲了什么？ → 第十二条呢？ → 职业教育法第十二条讲了什么？ |
+| swap department   | [那]X呢, X a listed department (or its alias)           | after a duties question, that question with its department replaced by X; else 「X负责哪些工作？」 | 它的责任单位有哪些？ → 市财政局呢？ → 市财政局负责哪些工作？ |
 | swap document     | [那]X[里/中]呢, X a document (title, 职教法, 本法, 实施方案) | the previous question with the document it named replaced by X; without one: X里 + the previous question | 方案里对学生实习有什么规定？ → 职业教育法里呢？ → 职业教育法对学生实习有什么规定？ |
-| swap topic        | [那]X呢, X anything else, after a who / number / duties answer | 「谁负责X？」 / 「X要达到多少？」 / 「〈department〉在X方面负责哪些工作？」 | 谁负责退役军人培训？ → 残疾人呢？ → 谁负责残疾人？ |
+| swap topic        | [那]X呢, X anything else (short, asking nothing itself), after a who / number / duties answer | 「谁负责X？」 / 「X要达到多少？」 / 「〈department〉在X方面负责哪些工作？」 | 谁负责退役军人培训？ → 残疾人呢？ → 谁负责残疾人？ |
 
 Reference rules: words inside a question that point back; all that apply are replaced, in this order.
 

@@ -83,3 +83,24 @@ def test_chat_json_is_one_conversation(index_dir, capsys, monkeypatch):
     assert [o["resolved"] for o in out] == ["（九）讲了什么？", "（九）的责任单位有哪些？", "市财政局负责哪些工作？",
                                             "它的责任单位有哪些？"]
     assert out[1]["answer"]["units"] == NINE and len(out[2]["answer"]["clauses"]) == 5
+
+
+def test_parallel_conversations_answer_as_sequential_ones(assistant):
+    """qa serve answers requests on several threads: the same conversations, run at once, give the same JSON."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    conversations = [["（九）讲了什么？", "它的责任单位有哪些？", "市财政局呢？"],
+                     ["职业教育法第十一条讲了什么？", "第十二条呢？"], ["谁负责退役军人培训？", "具体内容呢？"],
+                     ["双师型比例要达到多少？", "还有呢？"], ["个人所得税起征点是多少？"]] * 3
+
+    def run(questions: list[str]) -> list[dict]:
+        out, context = [], None
+        for question in questions:
+            answer, context = ask(assistant, question, context)
+            out.append(answer.to_dict())
+        return out
+
+    sequential = [run(c) for c in conversations]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(run, conversations))
+    assert parallel == sequential
