@@ -10,7 +10,7 @@ Whole-question rules: the question is nothing but a follow-up. First match wins.
 
 | rule              | question                                              | rewritten as                                         | example |
 |-------------------|-------------------------------------------------------|------------------------------------------------------|---------|
-| more              | 还有呢 / 还有吗 / 其他呢 / 别的呢 / 另外呢              | the previous question, 有什么 → 还有什么               | （十二）对专业教师有什么要求？ → 还有呢？ → （十二）对专业教师还有什么要求？ |
+| more              | 还有呢 / 还有吗 / 其他呢 / 其他部门呢 / 别的呢 / 另外呢  | the previous question, 有什么 → 还有什么               | （十二）对专业教师有什么要求？ → 还有呢？ → （十二）对专业教师还有什么要求？ |
 | detail            | 具体呢 / 具体内容呢 / 详细内容呢 / 全文呢 / 原文呢        | 「〈main clause〉的具体内容是什么？」                  | 具体内容呢？ → （十七）的具体内容是什么？ |
 | swap clause       | [那]X呢, X a clause, part or article (its law may be named) | the previous question with its clause/article replaced by X; without one: 「X的责任单位有哪些？」 after a who-answer, else 「X讲了什么？」 | 职业教育法第十一条讲了什么？ → 第十二条呢？ → 职业教育法第十二条讲了什么？ |
 | swap department   | [那]X呢, X a listed department (or its alias)           | after a duties question, that question with its department replaced by X; else 「X负责哪些工作？」 | 它的责任单位有哪些？ → 市财政局呢？ → 市财政局负责哪些工作？ |
@@ -71,7 +71,8 @@ class Resolution:
 
 END = r"[？?。！!~～\s]*$"
 LEAD = r"^(?:那么|那|还有|再问一下|再问|再)?"
-MORE = re.compile(rf"{LEAD}(?:还有|其他|其它|别的|另外|还有别的|还有其他的?|还有没有)(?:呢|吗|的呢|了吗|的吗)?{END}")
+MORE = re.compile(rf"{LEAD}(?:还有|其他|其它|别的|另外|还有别的|还有其他的?|还有没有)(?:的|部门|单位|条款|内容|要求)?"
+                  rf"(?:呢|吗|了吗|的吗)?{END}")
 DETAIL = re.compile(rf"{LEAD}(?:具体|详细|具体内容|详细内容|全文|原文|具体的|详细的)(?:内容)?(?:呢|是什么|一下|说说|讲讲)?{END}")
 SWAP = re.compile(rf"{LEAD}(?P<x>.+?)(?:里面|里|中|方面|的话|的)?呢{END}")
 ORDINAL_UNIT = re.compile(r"排?(?:在)?第(?P<n>[一二三四五六七八九十\d]+)(?:个|位|名)?的?(?:那个|这个)?(?:单位|部门)")
