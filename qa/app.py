@@ -362,8 +362,9 @@ def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[
                 fresh.click(lambda: ([], new_conversation(), ""), None, [chatbot, state, feedback_status],
                             api_visibility="private")
                 chatbot.clear(new_conversation, None, state, api_visibility="private")  # the chat's own 清空对话
-                chatbot.like(rate, state, [state, feedback_status], api_visibility="private")
-                remark_send.click(comment, [remark, state], [remark, feedback_status], api_visibility="private")
+                if log is not None:  # nothing to rate into without a log
+                    chatbot.like(rate, state, [state, feedback_status], api_visibility="private")
+                    remark_send.click(comment, [remark, state], [remark, feedback_status], api_visibility="private")
             with gr.Tab("目录", id="outline"):
                 with gr.Row():
                     with gr.Column(scale=2):

@@ -145,9 +145,9 @@ def test_no_request_left_the_machine(page):
 
 
 @pytest.fixture(scope="module")
-def logged(index_dir, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
+def logged(page, index_dir, tmp_path_factory):
+    """A second server, with the log on, in a new context of the browser the `page` fixture runs (one Playwright
+    per process)."""
     log_dir = tmp_path_factory.mktemp("log")
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--index",
@@ -163,13 +163,12 @@ def logged(index_dir, tmp_path_factory):
                 if process.poll() is not None:
                     pytest.fail("qa serve --log exited:\n" + process.stdout.read())
                 time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            page = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN").new_page()
-            page.goto(url)
-            page.wait_for_selector("#qa-question textarea", timeout=60_000)
-            yield page, log_dir
-            browser.close()
+        context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+        chat_page = context.new_page()
+        chat_page.goto(url)
+        chat_page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        yield chat_page, log_dir
+        context.close()
     finally:
         process.terminate()
         process.wait(timeout=30)
