@@ -345,7 +345,7 @@ def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[
                     send = gr.Button("提问", variant="primary", scale=1, elem_id="qa-send")
                     fresh = gr.Button("新对话", scale=1, elem_id="qa-new")
                 with gr.Row(visible=log is not None):
-                    remark = gr.Textbox(placeholder="对回答的意见（可选），点 👍/👎 后填写", show_label=False, scale=8,
+                    remark = gr.Textbox(placeholder="对回答的意见（可选）：先点回答下方的赞或踩，再填写", show_label=False, scale=8,
                                         elem_id="qa-comment")
                     remark_send = gr.Button("提交意见", scale=1, elem_id="qa-comment-send")
                 feedback_status = gr.Markdown(elem_id="qa-feedback-status")
