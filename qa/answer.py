@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -17,7 +18,8 @@ import numpy as np
 
 from .facts import TARGET, Target, duties, extract_targets, resolve_department
 from .index import Index, open_index
-from .intent import KIND_REFERENCE, OVERVIEW, Intent, asks_departments, classify, documents_named, short_title
+from .intent import (ARTICLE_REF, CLAUSE_REF, KIND_REFERENCE, LAW_NAME, NUMBER, OVERVIEW, PART_REF, WHO, Intent,
+                     asks_departments, classify, documents_named, short_title)
 from .metadata import mark_superseded, version_label, versions_named
 from .model import load_embedder
 from .ranking import LEVEL_WORDS, title_match
@@ -118,9 +120,12 @@ class Answer:
     intent: str = "general"
     notes: list[str] = field(default_factory=list)
     signals: dict[str, float] = field(default_factory=dict)  # the decline rule's inputs (search answers only)
+    resolved: str = ""  # in a conversation: the question as answered, follow-ups resolved (qa/conversation.py)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"question": self.question, "intent": self.intent, "results": [r.to_dict() for r in self.results]}
+        if self.resolved:
+            data["resolved"] = self.resolved
         if self.direct:
             data["answer"] = self.direct.to_dict()
         if self.notes:
@@ -343,9 +348,58 @@ class Assistant:
         return Answer(text, results, direct, intent="overview", notes=notes)
 
     def _clause_answer(self, text: str, clauses: list[Clause], notes: list[str]) -> Answer:
+        if asked := self._within_clauses(text, clauses, notes):
+            return asked
         results = [Result(c, 1.0, c.sentences[:1], []) for c in clauses]
         direct = Direct("clause", "；".join(c.citation for c in clauses), clauses=clauses)
         return Answer(text, results, direct, intent="clause", notes=notes)
+
+
+    def _within_clauses(self, text: str, clauses: list[Clause], notes: list[str]) -> Answer | None:
+        """A question that names a clause and asks something of it (「（九）的责任单位有哪些？」, 「第五十条中实习协议
+        什么情况下要签？」) is answered from that clause: its 责任单位, its number, its best sentence. None when the
+        question asks for the clause itself (「（九）讲了什么？」)."""
+        rest = text
+        for pattern in (ARTICLE_REF, CLAUSE_REF, PART_REF, CLAUSE_ITSELF):
+            rest = pattern.sub(" ", rest)
+        for words in document_words(rest, self.kinds):
+            rest = rest.replace(words, " ")
+        if WHO.search(rest) and any(c.departments for c in clauses):
+            listed = [c for c in clauses if c.departments]
+            lines = [f"{c.label}{c.title}：{'、'.join(c.departments)}" for c in listed]
+            results = [Result(c, 1.0, [department_sentence(c) or c.sentences[0]], []) for c in listed]
+            return Answer(text, results, Direct("units", "\n".join(lines), units=list(listed[0].departments),
+                                                clauses=listed), intent="who", notes=notes)
+        topic = [t for t in content_terms(rest) if t not in NOT_TOPICS]
+        if not topic:
+            return None
+        wanted = {id(c) for c in clauses}
+        scope = {c.doc for c in clauses}
+        hits = [h for h in self.searcher.search(rest, k=sum(c.doc in scope for c in self.index.clauses), docs=scope)
+                if id(self.index.clauses[h.clause]) in wanted]
+        if not hits:
+            return None
+        results = [result_of(self.index, h) for h in hits]
+        if NUMBER.search(rest):
+            return Answer(text, results, self._number(results, hits), intent="number", notes=notes)
+        direct = Direct("passages", results[0].highlight[0] if results[0].highlight else "", clauses=[results[0].clause])
+        return Answer(text, results, direct, intent="general", notes=notes)
+
+
+# Words that ask for a clause as a whole (「（九）讲了什么？」) rather than for something in it.
+CLAUSE_ITSELF = re.compile(r"(?:讲|说|写|规定)(?:了|的)?(?:什么|啥|哪些)|是关于什么的?|关于什么|(?:具体|主要|详细)?内容|具体|详细|全文|原文")
+NOT_TOPICS = {"方案", "文件", "条款", "法律", "法条", "这条", "一条", "部分"}
+
+
+def document_words(text: str, kinds: dict[str, str]) -> list[str]:
+    """The words in `text` that name a document (see intent.documents_named), longest first: a title, a short
+    title, an abbreviation (职教法), a kind (本法, 这个方案)."""
+    spans = [n for t in kinds for n in (t, short_title(t)) if len(n) >= 3 and n in text]
+    spans += [m.group(0) for pattern in KIND_REFERENCE.values() for m in pattern.finditer(text)]
+    for match in LAW_NAME.finditer(text):  # an abbreviation: the shortest tail that names a law (职教法)
+        word = match.group(0)
+        spans += [w for w in (word[i:] for i in range(len(word) - 2)) if documents_named(w, kinds)][-1:]
+    return sorted(set(spans), key=len, reverse=True)
 
 
 def lookup(clauses: list[Clause], intent: Intent) -> list[Clause]:

@@ -2,7 +2,16 @@
 
 Tabs: 问答 (chat with cited clauses), 目录 (outline), 责任单位 (department × clause heatmap and table,
 downloads of the 分工表 and a department's 任务清单), 目标 (targets and deadlines, their timeline chart and an
-Excel download). A named API endpoint `/ask` returns the same JSON as `qa ask --json`.
+Excel download), 统计 (the question log's report, administrator only). A named API endpoint `/ask` returns
+the same JSON as `qa ask --json`; with `history` (the conversation's previous questions) it resolves
+follow-ups like the chat does.
+
+The chat is a conversation (qa/conversation.py): each session keeps the previous answer's facts in a gr.State,
+「新对话」 clears them. With `qa serve --log DIR` every answer is logged (qa/log.py) and can be rated 👍/👎 with an
+optional comment; without a log nothing is kept, and the rating controls are hidden.
+
+Requests are answered in parallel (CONCURRENCY at a time, see `launch`): the Assistant keeps no per-request
+state; jieba, OpenCC and the model are warmed up before the first request.
 
 Document text is always escaped before it reaches the page (`escape_text`): HTML and Markdown in a clause show
 as text. Offline: analytics are off (qa/__init__.py), the theme uses system fonts, nothing is fetched from
@@ -11,15 +20,27 @@ outside the machine.
 from __future__ import annotations
 
 import html
+import os
 import re
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
+import gradio as gr  # at module level: Gradio resolves the gr.Request / gr.LikeData hints of the handlers here
+
 from . import export
 from .answer import Assistant, QuestionError
+from .conversation import ask as ask_in_context
+from .conversation import replay, resolver_of
 from .facts import Target, duties_by_document, duty_matrix
+from .log import QuestionLog, Report, entry_of, report
 from .structure import Clause
+
+# Requests answered at once; QA_CONCURRENCY overrides it (eval/load.py measured 1, 2, 4, 8 on 2 cores:
+# eval/RESULTS.md).
+CONCURRENCY = 4
+NEED_ADMIN = "需要管理员账号（--admin）"
 
 EXAMPLES = {
     "学校管理者": ["谁负责退役军人培训？", "市财政局负责哪些工作？", "产教融合示范园区由哪些部门负责？"],
@@ -43,6 +64,7 @@ CSS = """
 .qa-heat td, .qa-heat th {border: 1px solid #d0d7de; padding: 2px 6px; text-align: center;}
 .qa-heat td.on {background: #2f81f7; color: #fff;}
 .qa-outline ul {margin: 0 0 0 1.2em;}
+.qa-resolved {color: #57606a; font-size: 0.9em;}
 """
 # Copy buttons live inside sanitised chat HTML (no inline handlers or data- attributes survive), so one
 # delegated listener on the page handles them all, copying the citation text beside the button.
@@ -115,7 +137,8 @@ def render_direct(direct: dict[str, Any] | None) -> str:
 
 
 def render_answer(answer: dict[str, Any]) -> str:
-    parts = [f"<p>{escape_text(note)}</p>" for note in answer.get("notes", [])]
+    parts = [f'<p class="qa-resolved">{escape_text(note)}</p>' if note.startswith("按上文理解为") else
+             f"<p>{escape_text(note)}</p>" for note in answer.get("notes", [])]
     parts.append(render_direct(answer.get("answer")))
     if not answer["results"]:
         parts.append("<p>文件中未找到相关内容。</p>")
@@ -216,10 +239,10 @@ class Downloads:
 
     def _write(self, build, fmt: str) -> str | None:
         try:
-            report = build()
+            built = build()
         except export.ExportError:
             return None  # nothing to export (no 责任单位, no targets): the button stays hidden
-        return str(export.write(report, self.folder / export.file_name(report, fmt), fmt))
+        return str(export.write(built, self.folder / export.file_name(built, fmt), fmt))
 
     def division(self, fmt: str) -> str | None:
         return self._write(lambda: export.division_table(self.clauses, self.targets), fmt)
@@ -231,10 +254,45 @@ class Downloads:
         return self._write(lambda: export.targets_table(self.targets), "xlsx")
 
 
+# ------------------------------------------------------------------------------------ statistics, admin
+
+
+def is_admin(request: Any, auth: tuple[str, str] | None, admin: tuple[str, str] | None) -> bool:
+    """The administrator sees the 统计 tab: the `--admin` account; everyone when the page has no accounts at
+    all (local use); nobody when there are users (`--auth`) but no administrator."""
+    if auth is None and admin is None:
+        return True
+    return admin is not None and getattr(request, "username", None) == admin[0]
+
+
+def render_report(rep: Report) -> str:
+    def table(headers: list[str], rows: list[list[Any]]) -> str:
+        head = "".join(f"<th>{escape_text(h)}</th>" for h in headers)
+        body = "".join("<tr>" + "".join(f"<td>{escape_text(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+        return f'<table class="qa-heat"><tr>{head}</tr>{body}</table>' if rows else "<p>（无）</p>"
+
+    return "".join([
+        f"<p>共 {rep.total} 个问题，未找到答案 {rep.declined} 个；👍 {rep.up} 个，👎 {rep.down} 个。</p>",
+        "<h4>最常问的主题词</h4>", table(["主题词", "次数"], [list(t) for t in rep.topics]),
+        "<h4>最常引用的条款</h4>", table(["条款", "次数"], [list(c) for c in rep.clauses]),
+        "<h4>未找到答案的问题（按主题词分组）</h4>",
+        table(["主题词", "问题数", "问题"], [[w, len(qs), "；".join(qs)] for w, qs in rep.declined_groups]),
+        "<h4>👎 的回答</h4>",
+        table(["时间", "问题（按上文理解）", "回答类型", "主要条款", "意见"],
+              [[d["time"][:19], d["resolved"], d["answer_type"], d["clause"], d["comment"]] for d in rep.disliked]),
+    ])
+
+
 # ----------------------------------------------------------------------------------------------- the app
 
 
-def build_app(assistant: Assistant):
+def new_conversation() -> dict[str, Any]:
+    """A chat session's state: the previous answer's facts, the log rows of its answers by message position."""
+    return {"context": None, "session": uuid.uuid4().hex[:12], "rows": {}, "rated": None}
+
+
+def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[str, str] | None = None,
+              admin: tuple[str, str] | None = None):
     import gradio as gr
 
     clauses = assistant.index.clauses
@@ -243,35 +301,90 @@ def build_app(assistant: Assistant):
     names = duty_matrix(clauses)[0]
     downloads = Downloads(clauses, targets)
 
-    def ask(question: str, k: int = 5) -> dict:
-        """Answer a question: the same JSON as `qa ask --json`."""
+    def record(answer, session: str, request: Any) -> int | None:
+        user = getattr(request, "username", None) or ""
+        return log.record(entry_of(answer, session, user)) if log else None
+
+    def ask(question: str, k: int = 5, history: list[str] | None = None) -> dict:
+        """Answer a question: the same JSON as `qa ask --json`. `history`: the conversation's previous
+        questions, oldest first (optional); they are answered again to resolve follow-ups such as
+        「它的责任单位有哪些？」, and the JSON then has "resolved" (the question as answered)."""
         try:
-            return assistant.ask(question, k=int(k)).to_dict()
+            context = replay(assistant, list(history)) if history else None
+            answer, _ = ask_in_context(assistant, question, context, k=int(k))
+            if not history:
+                answer.resolved = ""  # a single question: the JSON of `qa ask --json`, unchanged
+            record(answer, "api", None)
+            return answer.to_dict()
         except QuestionError as exc:
             return {"question": question, "error": str(exc), "results": []}
 
-    def chat(question: str, history: list[dict[str, Any]], chosen: list[str], k: float,
-             all_versions: bool = False):
+    def chat(question: str, history: list[dict[str, Any]], chosen: list[str], k: float, all_versions: bool,
+             state: dict[str, Any], request: gr.Request):
+        state = dict(state or new_conversation())
         try:
-            answer = assistant.ask(question, k=int(k), docs=set(chosen) if chosen else None,
-                                   all_versions=bool(all_versions)).to_dict()
-            reply = render_answer(answer)
+            answer, state["context"] = ask_in_context(assistant, question, state["context"], k=int(k),
+                                                      docs=set(chosen) if chosen else None,
+                                                      all_versions=bool(all_versions))
+            reply = render_answer(answer.to_dict())
+            row = record(answer, state["session"], request)
         except QuestionError as exc:
-            reply = f"<p>{escape_text(str(exc))}</p>"
+            reply, row = f"<p>{escape_text(str(exc))}</p>", None
         history = history + [{"role": "user", "content": escape_text(question or "")},
                              {"role": "assistant", "content": reply}]
-        return "", history
+        if row is not None:
+            state["rows"] = {**state["rows"], len(history) - 1: row}
+        return "", history, state
+
+    def rate(state: dict[str, Any], data: gr.LikeData):
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        row = (state or {}).get("rows", {}).get(index)
+        if row is None or log is None:
+            return state, "这条回答没有记录，无法反馈"
+        vote = {True: 1, False: -1}.get(data.liked) if isinstance(data.liked, bool) else None
+        log.feedback(row, vote)
+        state = {**state, "rated": row}
+        return state, ("已记录 👍" if vote == 1 else "已记录 👎，可在下面写下意见（可选）")
+
+    def comment(text: str, state: dict[str, Any]):
+        rows = (state or {}).get("rows", {})
+        row = state.get("rated") if state and state.get("rated") else (rows[max(rows)] if rows else None)
+        if log is None or row is None or not (text or "").strip():
+            return text, "请先提问，并写下意见"
+        log.feedback(row, comment=text)
+        return "", "意见已记录，谢谢"
+
+    def stats(request: gr.Request):
+        if not is_admin(request, auth, admin):
+            return f"<p>{NEED_ADMIN}</p>"
+        if log is None:
+            return "<p>未开启问题记录：用 qa serve --log DIR 启动后，这里显示常问主题、未找到答案的问题和 👎 的回答。</p>"
+        return render_report(report(log.rows()))
+
+    def export_log(request: gr.Request):
+        if log is None or not is_admin(request, auth, admin):
+            return None
+        target = Path(tempfile.mkdtemp(prefix="qa-log-")) / "questions.csv"
+        log.export_csv(target)
+        return str(target)
 
     with gr.Blocks(title="政策问答") as app:
         gr.Markdown("## 政策问答\n基于文件原文的离线检索问答：回答均引自文件条款，并标注出处。")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                chatbot = gr.Chatbot(label="问答", height=520, sanitize_html=True, feedback_options=None,
-                                     elem_id="qa-chat")
+                state = gr.State(new_conversation)
+                chatbot = gr.Chatbot(label="问答", height=520, sanitize_html=True, elem_id="qa-chat",
+                                     feedback_options=("Like", "Dislike") if log else None)
                 with gr.Row():
-                    box = gr.Textbox(placeholder="请输入问题，例如：谁负责退役军人培训？", show_label=False,
-                                     scale=8, elem_id="qa-question")
+                    box = gr.Textbox(placeholder="请输入问题，例如：谁负责退役军人培训？（可以接着追问：它的责任单位有哪些？）",
+                                     show_label=False, scale=8, elem_id="qa-question")
                     send = gr.Button("提问", variant="primary", scale=1, elem_id="qa-send")
+                    fresh = gr.Button("新对话", scale=1, elem_id="qa-new")
+                with gr.Row(visible=log is not None):
+                    remark = gr.Textbox(placeholder="对回答的意见（可选）：先点回答下方的赞或踩，再填写", show_label=False, scale=8,
+                                        elem_id="qa-comment")
+                    remark_send = gr.Button("提交意见", scale=1, elem_id="qa-comment-send")
+                feedback_status = gr.Markdown(elem_id="qa-feedback-status")
                 with gr.Row():
                     chosen = gr.Dropdown(docs, value=docs, multiselect=True, label="检索范围（文件）",
                                          visible=len(docs) > 1, scale=4)
@@ -282,8 +395,14 @@ def build_app(assistant: Assistant):
                     for who, questions in EXAMPLES.items():
                         with gr.Column():
                             gr.Examples(questions, inputs=box, label=f"示例问题 · {who}")
-                send.click(chat, [box, chatbot, chosen, k, versions], [box, chatbot], api_visibility="private")
-                box.submit(chat, [box, chatbot, chosen, k, versions], [box, chatbot], api_visibility="private")
+                for event in (send.click, box.submit):
+                    event(chat, [box, chatbot, chosen, k, versions, state], [box, chatbot, state], api_visibility="private")
+                fresh.click(lambda: ([], new_conversation(), ""), None, [chatbot, state, feedback_status],
+                            api_visibility="private")
+                chatbot.clear(new_conversation, None, state, api_visibility="private")  # the chat's own 清空对话
+                if log is not None:  # nothing to rate into without a log
+                    chatbot.like(rate, state, [state, feedback_status], api_visibility="private")
+                    remark_send.click(comment, [remark, state], [remark, feedback_status], api_visibility="private")
             with gr.Tab("目录", id="outline"):
                 with gr.Row():
                     with gr.Column(scale=2):
@@ -329,16 +448,41 @@ def build_app(assistant: Assistant):
                     from .timeline import timeline_figure
 
                     gr.Plot(timeline_figure(targets), label="完成时限时间线（悬停查看原句）", elem_id="qa-timeline")
+            with gr.Tab("统计", id="stats") as stats_tab:
+                stats_view = gr.HTML(elem_id="qa-stats", js_on_load=None)
+                with gr.Row():
+                    refresh = gr.Button("刷新", scale=0, elem_id="qa-stats-refresh")
+                    export_button = gr.Button("导出 CSV", scale=0)
+                csv_file = gr.File(label="问题记录（CSV）", interactive=False)
+                stats_tab.select(stats, None, stats_view, api_visibility="private")
+                refresh.click(stats, None, stats_view, api_visibility="private")
+                export_button.click(export_log, None, csv_file, api_visibility="private")
         gr.api(ask, api_name="ask")
     return app
 
 
+def warm_up(assistant: Assistant) -> None:
+    """Load jieba's dictionary, OpenCC and the model's first forward pass before requests arrive in parallel."""
+    assistant.ask("谁负责职业教育？", k=1)
+    resolver_of(assistant)
+
+
 def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, block: bool = True):
+           auth: tuple[str, str] | None = None, block: bool = True, admin: tuple[str, str] | None = None,
+           log: QuestionLog | None = None):
     import gradio as gr
 
-    app = build_app(assistant)
+    app = build_app(assistant, log=log, auth=auth, admin=admin)
+    warm_up(assistant)
+    accounts = [a for a in (auth, admin) if a]  # both may log in; admin[0] sees the 统计 tab
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    app.launch(server_name=host, server_port=port, auth=auth, share=False, theme=theme, css=CSS, js=COPY_JS,
-               footer_links=["api"], prevent_thread_lock=not block, quiet=False)
+    if threads := os.environ.get("QA_TORCH_THREADS"):  # for eval/load.py's measurements
+        import torch
+
+        torch.set_num_threads(int(threads))
+    # status_update_rate stays "auto" (an update to every waiting client at each finished job): a fixed interval
+    # saved ~7 % of server CPU but let a queued client's stream fall silent past httpx's 5 s read time-out.
+    app.queue(default_concurrency_limit=int(os.environ.get("QA_CONCURRENCY") or CONCURRENCY))
+    app.launch(server_name=host, server_port=port, auth=accounts or None, share=False, theme=theme, css=CSS,
+               js=COPY_JS, footer_links=["api"], prevent_thread_lock=not block, quiet=False)
     return app  # with block=False the server runs in a thread until app.close()

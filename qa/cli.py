@@ -1,4 +1,4 @@
-"""Command line: `qa build`, `qa ask`, `qa serve`, `qa model build`.
+"""Command line: `qa build`, `qa ask`, `qa chat`, `qa serve`, `qa log`, `qa model build`.
 
 User mistakes (bad documents, missing index, empty question, unknown model) end with a one-line Chinese
 message on stderr and exit code 1, never a traceback.
@@ -18,11 +18,12 @@ from .documents import DocumentError
 from .export import FORMATS, ExportError
 from .facts import department_names, duties_by_document, duty_matrix, extract_targets
 from .index import IndexUnusable, build_index, corpus_clauses, read_corpus
+from .log import LogError, QuestionLog, default_log_dir
 from .metadata import mark_superseded
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
 
-USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError)
+USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError, LogError)
 
 
 def say(message: str) -> None:
@@ -64,8 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--auth", default=None, help="访问口令，格式 用户名:密码")
+    serve.add_argument("--admin", default=None, help="管理员账号（可看统计页），格式 用户名:密码")
+    serve.add_argument("--log", type=Path, nargs="?", const=default_log_dir(), default=None, metavar="DIR",
+                       help=f"记录问题和反馈（只存本机，默认不记录；省略 DIR 时为 {default_log_dir()}）")
     _add_common(serve)
     serve.set_defaults(func=cmd_serve)
+
+    chat = sub.add_parser("chat", help="连续对话：追问（它的责任单位有哪些？市财政局呢？）按上文理解")
+    chat.add_argument("-k", type=int, default=5, help="返回的条款数（默认 5）")
+    chat.add_argument("--json", action="store_true", help="从标准输入每行读一个问题（同一段对话），每行输出一个 JSON")
+    _add_common(chat)
+    chat.set_defaults(func=cmd_chat)
+
+    log = sub.add_parser("log", help="问题记录报告：常问主题、未找到答案的问题、👎 的回答")
+    log.add_argument("dir", nargs="?", type=Path, default=None, help=f"记录目录（默认 {default_log_dir()}）")
+    log.add_argument("--csv", type=Path, default=None, metavar="FILE", help="把全部记录导出为 CSV")
+    log.set_defaults(func=cmd_log)
 
     duties_cmd = sub.add_parser("duties", help="部门职责：某部门负责的全部条款，或部门 × 条款总表")
     duties_cmd.add_argument("name", nargs="?", help="部门名称或简称，如 市财政局、人社局；省略则输出总表")
@@ -162,16 +177,74 @@ def _ask_batch(args: argparse.Namespace, source: TextIO) -> int:
     return 0
 
 
+def _account(value: str | None, option: str) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise QuestionError(f"{option} 的格式应为 用户名:密码")
+    return user, password
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import launch
 
-    auth = None
-    if args.auth:
-        user, sep, password = args.auth.partition(":")
-        if not sep or not user or not password:
-            raise QuestionError("--auth 的格式应为 用户名:密码")
-        auth = (user, password)
-    launch(_assistant(args), host=args.host, port=args.port, auth=auth)
+    auth, admin = _account(args.auth, "--auth"), _account(args.admin, "--admin")
+    log = QuestionLog(args.log) if args.log else None
+    if log:
+        say(f"问题记录已开启：{log.path}（只存本机）")
+    launch(_assistant(args), host=args.host, port=args.port, auth=auth, admin=admin, log=log)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A conversation: each question is read against the previous answer (qa/conversation.py)."""
+    from .conversation import ask as ask_in_context
+
+    if args.k < 1:
+        raise QuestionError("-k 必须是正整数")
+    assistant = _assistant(args)
+    context = None
+    interactive = not args.json and sys.stdin.isatty()
+    if interactive:
+        say("连续对话：输入问题后回车；追问可直接说「它的责任单位有哪些？」「市财政局呢？」；输入「新对话」重新开始，Ctrl-D 退出。")
+    while True:
+        if interactive:
+            try:
+                line = input("问：")
+            except EOFError:
+                return 0
+        else:
+            line = sys.stdin.readline()
+            if not line:
+                return 0
+        if not line.strip():
+            continue
+        if line.strip() == "新对话":
+            context = None
+            continue
+        try:
+            answer, context = ask_in_context(assistant, line, context, k=args.k)
+        except QuestionError as exc:
+            if args.json:
+                print(json.dumps({"question": line.strip(), "error": str(exc), "results": []}, ensure_ascii=False),
+                      flush=True)
+            else:
+                say(f"错误：{exc}")
+            continue
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_text(answer) + "\n",
+              flush=True)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from .log import open_existing, render_report, report
+
+    log = open_existing(args.dir or default_log_dir())
+    if args.csv:
+        n = log.export_csv(args.csv)
+        say(f"已导出 {n} 条记录 → {args.csv}")
+        return 0
+    print(render_report(report(log.rows())))
     return 0
 
 

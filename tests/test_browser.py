@@ -193,3 +193,75 @@ def test_targets_timeline_chart(page, tmp_path):
 def test_no_request_left_the_machine_after_the_downloads_and_chart(page):
     hosts = {urlparse(url).hostname for url in page.requests_seen if urlparse(url).scheme in ("http", "https")}
     assert hosts <= {"127.0.0.1", "localhost"}, hosts
+
+
+# -- issue 13: a conversation with follow-ups, 👎 with a comment, and `qa log` shows it (a server with the log on)
+
+
+@pytest.fixture(scope="module")
+def logged(page, index_dir, tmp_path_factory):
+    """A second server, with the log on, in a new context of the browser the `page` fixture runs (one Playwright
+    per process)."""
+    log_dir = tmp_path_factory.mktemp("log")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--index",
+                                str(index_dir), "--corpus", str(CORPUS), "--log", str(log_dir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail("qa serve --log exited:\n" + process.stdout.read())
+                time.sleep(0.5)
+        context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+        chat_page = context.new_page()
+        chat_page.goto(url)
+        chat_page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        yield chat_page, log_dir
+        context.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_conversation_feedback_and_log(logged):
+    page, log_dir = logged
+    page.locator("#qa-question textarea").fill("（九）讲了什么？")
+    page.click("#qa-send")
+    page.locator("#qa-chat .qa-card").first.wait_for(timeout=60_000)
+    page.locator("#qa-question textarea").fill("它的责任单位有哪些？")
+    page.click("#qa-send")
+    resolved = page.locator("#qa-chat .qa-resolved").last
+    resolved.wait_for(timeout=60_000)
+    assert "按上文理解为：（九）的责任单位有哪些？" in resolved.inner_text()
+    direct = page.locator("#qa-chat .qa-direct").last.inner_text()
+    assert "市残联" in direct and "各园区管委会" in direct
+    page.locator("#qa-chat button[aria-label='踩']").last.click()  # 👎 (the zh-CN label) on the last answer
+    status = page.locator("#qa-feedback-status")
+    page.wait_for_function("document.querySelector('#qa-feedback-status').innerText.includes('已记录 👎')",
+                           timeout=10_000)
+    page.locator("#qa-comment textarea").fill("应写出各单位的分工")
+    page.click("#qa-comment-send")
+    page.wait_for_function("document.querySelector('#qa-feedback-status').innerText.includes('意见已记录')",
+                           timeout=10_000)
+    assert "意见已记录" in status.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "conversation.png"), full_page=True)
+    run = subprocess.run([sys.executable, "-m", "qa.cli", "log", str(log_dir)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "共 2 个问题" in run.stdout and "👎 1 个" in run.stdout
+    assert "（九）的责任单位有哪些？ → units" in run.stdout and "意见：应写出各单位的分工" in run.stdout
+    page.get_by_role("tab", name="统计").click()  # no accounts: this local user is the administrator
+    page.wait_for_function("document.querySelector('#qa-stats').innerText.includes('应写出各单位的分工')",
+                           timeout=10_000)
+    page.get_by_role("tab", name="问答").click()
+    page.click("#qa-new")  # 新对话: the next question has nothing to refer back to
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-card').length === 0", timeout=10_000)
+    page.locator("#qa-question textarea").fill("市财政局呢？")
+    page.click("#qa-send")
+    page.locator("#qa-chat .qa-card").first.wait_for(timeout=60_000)
+    assert page.locator("#qa-chat .qa-resolved").count() == 0
