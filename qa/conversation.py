@@ -37,8 +37,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .answer import Answer, Assistant, QuestionError, clean_question, document_words
+from .answer import Answer, Assistant, QuestionError, clean_question, document_words, titled_clause
 from .facts import aliases, department_names
+from .index import word_bounds
 from .intent import ARTICLE_REF, CLAUSE_REF, PART_REF, short_title
 from .structure import Clause
 
@@ -215,14 +216,26 @@ class Resolver:
     def _department_pronoun(self, question: str, ctx: Context) -> str | None:
         if ctx.intent != "duties" or not ctx.department or self.department_in(question):
             return None
-        return DEPARTMENT_PRONOUN.sub(ctx.department, question, count=1)
+        return _replace_word(DEPARTMENT_PRONOUN, ctx.department, question)
 
     def _clause_pronoun(self, question: str, ctx: Context) -> str | None:
-        if not ctx.clause or references(question):
+        # A question that names a clause itself, by label or by title ("提高职业教育治理水平这一条归谁负责？"),
+        # points at that clause, not at the previous answer's.
+        if not ctx.clause or references(question) or titled_clause(question, self.clauses):
             return None
         ref = self.reference(ctx)
-        question = CLAUSE_MENTION.sub(f"{ref}中的", question, count=1)
-        return CLAUSE_PRONOUN.sub(ref, question, count=1) if ref not in question else question
+        question = _replace_word(CLAUSE_MENTION, f"{ref}中的", question)
+        return _replace_word(CLAUSE_PRONOUN, ref, question) if ref not in question else question
+
+
+def _replace_word(pattern: re.Pattern, new: str, text: str) -> str:
+    """`text` with the first match of `pattern` that is a word of its own replaced: "本条" is a pronoun, the
+    same characters inside "基本条件" are not (word boundaries from jieba, as the lexical index cuts)."""
+    bounds = word_bounds(text)
+    for match in pattern.finditer(text):
+        if match.start() in bounds and match.end() in bounds:
+            return text[:match.start()] + new + text[match.end():]
+    return text
 
 
 # ------------------------------------------------------------------------------------- conversations

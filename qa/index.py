@@ -90,6 +90,15 @@ def tokenize(text: str) -> list[str]:
     return words
 
 
+def word_bounds(text: str) -> set[int]:
+    """Positions in `text` where a jieba word starts or ends (precise mode, not the search mode of tokenize)."""
+    bounds, position = {0}, 0
+    for word in _jieba().cut(text):
+        position += len(word)
+        bounds.add(position)
+    return bounds
+
+
 # -------------------------------------------------------------------------------------------- texts
 
 
