@@ -1,7 +1,12 @@
 """Web UI (Gradio Blocks) over the same Assistant as the CLI.
 
 Tabs: 问答 (chat with cited clauses), 目录 (outline), 责任单位 (department × clause heatmap and table),
-目标 (targets and deadlines). A named API endpoint `/ask` returns the same JSON as `qa ask --json`.
+目标 (targets and deadlines), 文件 (the document library: upload, status, remove; see qa/library.py). A named
+API endpoint `/ask` returns the same JSON as `qa ask --json`.
+
+Documents can change while the app runs: questions are answered by `live.assistant`, which the library's
+background job replaces in one assignment when a new index generation is committed (a question already
+being answered finishes on the old one).
 
 Document text is always escaped before it reaches the page (`escape_text`): HTML and Markdown in a clause show
 as text. Offline: analytics are off (qa/__init__.py), the theme uses system fonts, nothing is fetched from
@@ -11,11 +16,13 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .answer import Assistant, QuestionError
 from .facts import Target, duties, duty_matrix
-from .index import documents_of
+from .index import Index, documents_of
 from .structure import Clause
 
 EXAMPLES = {
@@ -195,12 +202,72 @@ def target_rows(targets: list[Target], deadline: str = "全部", label: str = "�
     return rows
 
 
+# ------------------------------------------------------------------------------- access and the library
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use the app and who may change it: `--auth user:password` (everyone who logs in) and
+    `--admin user:password` (the administrator; Gradio accepts both accounts), `--read-only`."""
+
+    auth: tuple[str, str] | None = None
+    admin: tuple[str, str] | None = None
+    read_only: bool = False
+
+    def accounts(self) -> list[tuple[str, str]] | None:
+        """The logins Gradio accepts; None: no login (neither --auth nor --admin)."""
+        found = [a for a in (self.auth, self.admin) if a]
+        return found or None
+
+
+def is_admin(request: Any, access: Access) -> bool:
+    """Whether the user of `request` may change documents (and see administrator tabs): the administrator
+    account when there is one; everyone when the app has no login at all (local use); nobody when it has
+    logins but no administrator, or is read-only."""
+    if access.read_only:
+        return False
+    if access.admin:
+        return getattr(request, "username", None) == access.admin[0]
+    return access.auth is None
+
+
+NEED_ADMIN = "需要管理员账号（--admin）才能增删文件"
+FILE_HEADERS = ["文件", "标题", "类型", "发布", "施行", "版本", "条款", "状态"]
+
+
+class Live:
+    """The assistant questions are answered with; replaced whole when the documents change."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+
+    def use(self, index: Index) -> None:
+        self.assistant = self.assistant.with_index(index)  # derived first, then swapped in one assignment
+
+    @property
+    def generation(self) -> str:
+        return self.assistant.index.manifest.get("generation", "")
+
+
+def file_rows(records: list[dict[str, Any]], pending: list[Any]) -> list[list[Any]]:
+    """The 文件 tab's table: work in progress and failures first, then the library's documents."""
+    from .library import Entry, with_version_status
+
+    rows = [[s.file, "", "", "", "", "", "", s.text] for s in pending]
+    for e in with_version_status([Entry.from_record(r) for r in records]):
+        rows.append([e.file, e.title, e.kind_name, e.fact("published"), e.fact("effective"),
+                     e.status or e.fact("version"), e.size, "已加入"])
+    return rows
+
+
 # ----------------------------------------------------------------------------------------------- the app
 
 
-def build_app(assistant: Assistant):
+def build_app(assistant: Assistant, access: Access | None = None, corpus: Path | None = None):
     import gradio as gr
 
+    access = access or Access()
+    live = Live(assistant)
     clauses = assistant.index.clauses
     docs = documents_of(clauses)
     targets = assistant.targets
@@ -209,13 +276,13 @@ def build_app(assistant: Assistant):
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question: the same JSON as `qa ask --json`."""
         try:
-            return assistant.ask(question, k=int(k)).to_dict()
+            return live.assistant.ask(question, k=int(k)).to_dict()
         except QuestionError as exc:
             return {"question": question, "error": str(exc), "results": []}
 
     def chat(question: str, history: list[dict[str, Any]], chosen: list[str], k: float):
         try:
-            answer = assistant.ask(question, k=int(k), docs=set(chosen) if chosen else None).to_dict()
+            answer = live.assistant.ask(question, k=int(k), docs=set(chosen) if chosen else None).to_dict()
             reply = render_answer(answer)
         except QuestionError as exc:
             reply = f"<p>{escape_text(str(exc))}</p>"
@@ -273,16 +340,93 @@ def build_app(assistant: Assistant):
                 for control in (by_deadline, by_label):
                     control.change(lambda d, lab: target_rows(targets, d, lab), [by_deadline, by_label], table,
                                    api_visibility="private")
+            if not access.read_only:
+                files_tab(app, live, access, corpus, chosen)
         gr.api(ask, api_name="ask")
     return app
 
 
-def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, block: bool = True):
+def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> None:
+    """The 文件 tab: upload (several files at once), the library with each file's status, remove. Changes
+    run in the library's background job; a timer shows their progress and, when a new index generation is
+    in use, offers its documents in the chat's document filter."""
     import gradio as gr
 
-    app = build_app(assistant)
+    from .documents import SUPPORTED
+    from .library import Jobs
+
+    index_dir = live.assistant.index.folder
+    corpus = Path(corpus or live.assistant.index.manifest["corpus"])
+    jobs = Jobs(corpus, index_dir, live.assistant.embedder, live.use)
+
+    def table() -> list[list[Any]]:
+        return file_rows(live.assistant.index.documents, jobs.pending())
+
+    def removable() -> list[tuple[str, str]]:
+        return [(f"{r['title']}（{r['file']}）", r["file"]) for r in live.assistant.index.documents]
+
+    def upload(files: list[Any] | None, request: gr.Request):
+        if not is_admin(request, access):
+            return None, NEED_ADMIN, table()
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
+        if paths:
+            jobs.add(paths)
+        return None, f"已收到 {len(paths)} 个文件，正在解析……" if paths else "", table()
+
+    def remove(file: str | None, request: gr.Request):
+        if not is_admin(request, access):
+            return NEED_ADMIN, table()
+        if not file:
+            return "请先选择要移除的文件", table()
+        jobs.remove(file)
+        return f"正在移除 {file}……", table()
+
+    def state() -> dict[str, Any]:
+        return {"generation": live.generation, "titles": [r["title"] for r in live.assistant.index.documents]}
+
+    def tick(seen: dict[str, Any], selected: list[str] | None):
+        """Refresh the table; on a new generation also the remove list and the chat's document filter (a
+        filter that had every document selected gets every document again)."""
+        if seen["generation"] == live.generation:
+            return seen, table(), gr.skip(), gr.skip()
+        now = state()
+        had_all = not selected or set(selected) >= set(seen["titles"])
+        value = now["titles"] if had_all else [t for t in now["titles"] if t in set(selected)]
+        return (now, table(), gr.update(choices=removable(), value=None),
+                gr.update(choices=now["titles"], value=value, visible=len(now["titles"]) > 1))
+
+    def on_load(request: gr.Request):
+        allowed = is_admin(request, access)
+        return gr.update(interactive=allowed), gr.update(interactive=allowed), "" if allowed else NEED_ADMIN
+
+    with gr.Tab("文件", id="files"):
+        seen = gr.State(state())
+        upload_box = gr.File(file_count="multiple", label="上传文件（可多选；" + "、".join(SUPPORTED) + "）",
+                             elem_id="qa-upload")
+        message = gr.Markdown(elem_id="qa-files-message")
+        listing = gr.Dataframe(table(), headers=FILE_HEADERS, interactive=False, wrap=True,
+                               label="文件库", elem_id="qa-files")
+        with gr.Row():
+            pick = gr.Dropdown(removable(), value=None, label="选择要移除的文件", elem_id="qa-remove-pick", scale=4)
+            remove_button = gr.Button("移除", variant="stop", elem_id="qa-remove", scale=1)
+        upload_box.upload(upload, upload_box, [upload_box, message, listing], api_visibility="private")
+        remove_button.click(remove, pick, [message, listing], api_visibility="private")
+        timer = gr.Timer(1.0)
+        timer.tick(tick, [seen, chosen], [seen, listing, pick, chosen], show_progress="hidden",
+                   api_visibility="private")
+    app.load(on_load, None, [upload_box, remove_button, message], api_visibility="private")
+
+
+def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           block: bool = True, admin: tuple[str, str] | None = None, read_only: bool = False,
+           corpus: Path | None = None):
+    """Serve the app. `auth`: the login for everyone; `admin`: the administrator's login (may change
+    documents); `read_only`: no 文件 tab. With neither login, everyone may change documents (local use)."""
+    import gradio as gr
+
+    access = Access(auth, admin, read_only)
+    app = build_app(assistant, access, corpus)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    app.launch(server_name=host, server_port=port, auth=auth, share=False, theme=theme, css=CSS, js=COPY_JS,
-               footer_links=["api"], prevent_thread_lock=not block, quiet=False)
+    app.launch(server_name=host, server_port=port, auth=access.accounts(), share=False, theme=theme, css=CSS,
+               js=COPY_JS, footer_links=["api"], prevent_thread_lock=not block, quiet=False)
     return app  # with block=False the server runs in a thread until app.close()
