@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gradio as gr  # at module level: handlers' `request: gr.Request` annotations are resolved here
+
 from .answer import Assistant, QuestionError
 from .facts import Target, duties, duty_matrix
 from .index import Index, documents_of

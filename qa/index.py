@@ -7,7 +7,8 @@ Layout of an index folder (default `index/`):
         documents.json   the documents in index order: file, title, sha256, counts, kind, added, info
         docs/<id>/       one folder per document, never changed once written: clauses.json, clauses.npy
                          (clause vectors), sentences.npy (sentence vectors, when the index has them) and
-                         terms.npz (the BM25 terms of every clause and sentence, counted)
+                         terms.npz (the BM25 terms of every clause and sentence, counted, as term ids)
+        terms.json       the term of each id (only grows from one generation to the next)
         bm25-clauses/, bm25-sentences/   bm25s indexes over all documents, built from the terms.npz files
 
 A generation is written completely, then manifest.json is replaced atomically (os.replace); only then are
@@ -241,65 +242,82 @@ def term_counts(texts: Iterable[str], vocab: dict[str, int]) -> dict[str, np.nda
 
 
 def _write_document(folder: Path, prepared: Prepared, clause_vecs: np.ndarray,
-                    sentence_vecs: np.ndarray | None) -> None:
+                    sentence_vecs: np.ndarray | None, vocab: dict[str, int]) -> None:
     folder.mkdir(parents=True)
     (folder / "clauses.json").write_text(
         json.dumps([c.to_dict() for c in prepared.clauses], ensure_ascii=False), encoding="utf-8")
     np.save(folder / "clauses.npy", clause_vecs)
     if sentence_vecs is not None:
         np.save(folder / "sentences.npy", sentence_vecs)
-    vocab: dict[str, int] = {}
     clauses = term_counts((clause_passage(c) for c in prepared.clauses), vocab)
     sentences = term_counts(prepared.sentences, vocab)
-    words = np.frombuffer(json.dumps(list(vocab), ensure_ascii=False).encode("utf-8"), np.uint8)
-    np.savez(folder / "terms.npz", vocab=words, **{f"clause_{k}": v for k, v in clauses.items()},
+    np.savez(folder / "terms.npz", **{f"clause_{k}": v for k, v in clauses.items()},
              **{f"sentence_{k}": v for k, v in sentences.items()})
 
 
-def _read_terms(folder: Path, unit: str) -> tuple[list[str], dict[str, np.ndarray]]:
+def _read_terms(folder: Path, unit: str) -> dict[str, np.ndarray]:
     with np.load(folder / "terms.npz") as data:
-        vocab = json.loads(data["vocab"].tobytes().decode("utf-8"))
-        return vocab, {k: data[f"{unit}_{k}"] for k in ("ptr", "term", "tf", "length")}
+        return {k: data[f"{unit}_{k}"] for k in ("ptr", "term", "tf", "length")}
+
+
+class Vocabulary:
+    """The terms of a generation (terms.json): term ids in the documents' terms.npz files index it. It only
+    grows (a removed document's terms stay), so a document's stored ids stay valid in later generations."""
+
+    FILE = "terms.json"
+
+    def __init__(self, words: list[str] | None = None):
+        self.ids: dict[str, int] = {w: i for i, w in enumerate(words or [])}
+        self.size_read = len(self.ids)
+
+    @classmethod
+    def read(cls, generation: Path) -> Vocabulary:
+        return cls(json.loads((generation / cls.FILE).read_text(encoding="utf-8")))
+
+    def write(self, generation: Path, previous: Path | None = None) -> None:
+        if previous is not None and len(self.ids) == self.size_read:
+            _link(previous / self.FILE, generation / self.FILE)  # unchanged: reuse it
+            return
+        (generation / self.FILE).write_text(json.dumps(list(self.ids), ensure_ascii=False), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- BM25
 
 
-def bm25_from_counts(parts: Iterable[tuple[list[str], dict[str, np.ndarray]]]):
-    """A bm25s.BM25 over the units of all parts (documents) in order, from their counted terms: the same
-    scores as `bm25s.BM25(**BM25_PARAMS).index(token lists)`, using bm25s's own idf and tf formulas, built
-    with numpy arrays instead of a Python list per token."""
+def bm25_from_counts(parts: Iterable[dict[str, np.ndarray]], words: list[str]):
+    """A bm25s.BM25 over the units of all parts (documents) in order, from their counted terms (ids into
+    `words`): the same scores as `bm25s.BM25(**BM25_PARAMS).index(token lists)`, using bm25s's own idf and
+    tf formulas, built with numpy and scipy arrays instead of a Python list per token."""
     import bm25s
     from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
+    from scipy import sparse
 
-    vocab: dict[str, int] = {}
-    rows, cols, tfs, lengths = [], [], [], []
-    units = 0
-    for words, counts in parts:
-        mapping = np.full(len(words), -1, np.int64)
-        for local in np.unique(counts["term"]):  # only the terms these units use (not the other unit kind's)
-            mapping[local] = vocab.setdefault(words[local], len(vocab))
-        n = len(counts["length"])
-        rows.append(units + np.repeat(np.arange(n, dtype=np.int64), np.diff(counts["ptr"])))
-        cols.append(mapping[counts["term"]])
+    terms, tfs, lengths, counts_per_unit = [], [], [], []
+    for counts in parts:
+        terms.append(counts["term"])
         tfs.append(counts["tf"])
         lengths.append(counts["length"])
-        units += n
-    row, col = np.concatenate(rows or [np.zeros(0, np.int64)]), np.concatenate(cols or [np.zeros(0, np.int64)])
-    tf = np.concatenate(tfs or [np.zeros(0, np.int32)]).astype(np.float32)
+        counts_per_unit.append(np.diff(counts["ptr"]))
+    term = np.concatenate(terms or [np.zeros(0, np.int32)])
     length = np.concatenate(lengths or [np.zeros(0, np.int64)])
+    units = len(length)
+    used = np.unique(term)  # the vocabulary of these units only (not the other unit kind's, nor removed ones)
+    col = np.searchsorted(used, term)
+    row = np.repeat(np.arange(units, dtype=np.int64), np.concatenate(counts_per_unit or [np.zeros(0, np.int64)]))
     bm25 = bm25s.BM25(**BM25_PARAMS)
-    df = np.bincount(col, minlength=len(vocab))
+    df = np.bincount(col, minlength=len(used))
     idf_of = _select_idf_scorer(bm25.idf_method)
     idf = np.array([idf_of(int(d), N=units) for d in df], dtype=bm25.dtype)
+    tf = np.concatenate(tfs or [np.zeros(0, np.int32)]).astype(np.float32)
     tfc = _select_tfc_scorer(bm25.method)(tf_array=tf, l_d=length[row], l_avg=length.mean() if units else 1.0,
                                           k1=bm25.k1, b=bm25.b, delta=bm25.delta)
     scores = (idf[col] * tfc).astype(bm25.dtype)
-    order = np.argsort(col, kind="stable")  # compressed sparse columns: one column per term
-    indptr = np.zeros(len(vocab) + 1, np.int64)
-    np.cumsum(df, out=indptr[1:])
-    bm25.scores = {"data": scores[order], "indices": row[order].astype(bm25.int_dtype), "indptr": indptr,
+    indptr = np.zeros(units + 1, np.int64)
+    np.cumsum(np.bincount(row, minlength=units), out=indptr[1:])
+    matrix = sparse.csr_matrix((scores, col, indptr), shape=(units, len(used))).tocsc()  # a column per term
+    bm25.scores = {"data": matrix.data, "indices": matrix.indices.astype(bm25.int_dtype), "indptr": matrix.indptr,
                    "num_docs": units}
+    vocab = {words[i]: j for j, i in enumerate(used.tolist())}
     vocab[""] = len(vocab)  # as bm25s.index(create_empty_token=True) does
     bm25.vocab_dict = vocab
     bm25.unique_token_ids_set = set(vocab.values())
@@ -307,10 +325,10 @@ def bm25_from_counts(parts: Iterable[tuple[list[str], dict[str, np.ndarray]]]):
     return bm25
 
 
-def _write_bm25(generation: Path, records: list[dict[str, Any]]) -> None:
+def _write_bm25(generation: Path, records: list[dict[str, Any]], words: list[str]) -> None:
     for unit, name in (("clause", "bm25-clauses"), ("sentence", "bm25-sentences")):
         parts = (_read_terms(generation / "docs" / r["id"], unit) for r in records)
-        bm25_from_counts(parts).save(str(generation / name), show_progress=False)
+        bm25_from_counts(parts, words).save(str(generation / name), show_progress=False)
 
 
 # ------------------------------------------------------------------------------------------ generations
@@ -345,7 +363,8 @@ def _new_generation(folder: Path) -> Path:
     return generation
 
 
-def _embed_chunk(embedder, chunk: list[Prepared], generation: Path, with_sentences: bool, bar) -> None:
+def _embed_chunk(embedder, chunk: list[Prepared], generation: Path, with_sentences: bool, bar,
+                 vocab: dict[str, int]) -> None:
     """Embed a chunk of documents together and write each document's folder."""
     texts = [clause_passage(c) for p in chunk for c in p.clauses]
     n_clauses = len(texts)
@@ -357,7 +376,7 @@ def _embed_chunk(embedder, chunk: list[Prepared], generation: Path, with_sentenc
         n, m = len(prepared.clauses), len(prepared.sentences)
         sentence_vecs = vectors[sentence_at:sentence_at + m] if with_sentences else None
         _write_document(generation / "docs" / document_id(prepared.document.sha256), prepared,
-                        vectors[clause_at:clause_at + n], sentence_vecs)
+                        vectors[clause_at:clause_at + n], sentence_vecs, vocab)
         clause_at += n
         sentence_at += m if with_sentences else 0
 
@@ -377,7 +396,7 @@ def _encode(embedder, texts: list[str], bar=None) -> np.ndarray:
 
 
 def _write_documents(generation: Path, documents: Iterable[Document], corpus: Path | None, embedder,
-                     with_sentences: bool, bar=None) -> list[dict[str, Any]]:
+                     with_sentences: bool, vocab: Vocabulary, bar=None) -> list[dict[str, Any]]:
     """Parse, embed and write documents a chunk at a time; their records, in order."""
     records: list[dict[str, Any]] = []
     chunk: list[Prepared] = []
@@ -386,7 +405,7 @@ def _write_documents(generation: Path, documents: Iterable[Document], corpus: Pa
     def flush() -> None:
         nonlocal chunk, passages
         if chunk:
-            _embed_chunk(embedder, chunk, generation, with_sentences, bar)
+            _embed_chunk(embedder, chunk, generation, with_sentences, bar, vocab.ids)
             chunk, passages = [], 0
 
     for document in documents:
@@ -400,23 +419,30 @@ def _write_documents(generation: Path, documents: Iterable[Document], corpus: Pa
     return records
 
 
+def _link(source: Path, target: Path) -> None:
+    """Reuse a file of the current generation: a hard link (files are never changed once written), a copy
+    where the file system has no links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _link_documents(old: Path, new: Path, records: list[dict[str, Any]]) -> None:
-    """Reuse the documents' folders of the current generation: hard links (files are never changed once
-    written), copies where the file system has no links."""
     for record in records:
         source, target = old / "docs" / record["id"], new / "docs" / record["id"]
         target.mkdir()
         for path in source.iterdir():
-            try:
-                os.link(path, target / path.name)
-            except OSError:
-                shutil.copy2(path, target / path.name)
+            _link(path, target / path.name)
 
 
 def _commit(folder: Path, generation: Path, records: list[dict[str, Any]], base: dict[str, Any],
-            started: float) -> dict[str, Any]:
-    """Finish a generation (BM25, documents.json, checksums) and make it current atomically."""
-    _write_bm25(generation, records)
+            started: float, vocab: Vocabulary, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Finish a generation (vocabulary, BM25, documents.json, checksums) and make it current atomically.
+    `previous`: the manifest of the generation it was made from (its files' checksums are reused for the
+    files linked from it)."""
+    vocab.write(generation, folder / previous["generation"] if previous else None)
+    _write_bm25(generation, records, list(vocab.ids))
     (generation / "documents.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
     manifest = {
         **base, "format_version": FORMAT_VERSION, "generation": generation.name,
@@ -424,7 +450,8 @@ def _commit(folder: Path, generation: Path, records: list[dict[str, Any]], base:
         "counts": {"documents": len(records), "clauses": sum(r["clauses"] for r in records),
                    "sentences": sum(r["sentences"] for r in records)},
         "build_seconds": round(time.perf_counter() - started, 2),
-        "files": _checksums(generation),
+        "files": _checksums(generation, folder / previous["generation"] if previous else None,
+                            previous["files"] if previous else {}),
     }
     _write_json_atomic(folder / MANIFEST, manifest)
     _remove_old_generations(folder, keep={generation.name, base.get("generation")})
@@ -463,12 +490,13 @@ def build_index(corpus: Path, folder: Path, embedder, progress: bool = True,
     notes: list[str] = []
     with writing(folder), _generation(folder) as generation:
         with tqdm(desc="向量化", unit="段", disable=not progress, leave=False) as bar:
+            vocab = Vocabulary()
             records = _write_documents(generation, _unique_documents(files, notes), corpus, embedder,
-                                       with_sentences, bar)
+                                       with_sentences, vocab, bar)
         base = {"model": embedder.name, "model_fingerprint": embedder.fingerprint, "dimension": embedder.dim,
                 "corpus": str(corpus.resolve()), "sentence_vectors": with_sentences,
                 "generation": _current_generation(folder)}
-        _commit(folder, generation, records, base, started)
+        _commit(folder, generation, records, base, started, vocab)
     index = load_index(folder)
     index.notes = notes
     return index
@@ -494,8 +522,9 @@ def add_documents(folder: Path, documents: list[Document], embedder, corpus: Pat
     kept = [r for r in read_records(folder, manifest) if r["id"] not in drop]
     with _generation(folder) as generation:
         _link_documents(old, generation, kept)
-        records = _write_documents(generation, documents, corpus, embedder, manifest["sentence_vectors"])
-        return _commit(folder, generation, kept + records, _base(manifest), started)
+        vocab = Vocabulary.read(old)
+        records = _write_documents(generation, documents, corpus, embedder, manifest["sentence_vectors"], vocab)
+        return _commit(folder, generation, kept + records, _base(manifest), started, vocab, manifest)
 
 
 def remove_documents(folder: Path, ids: Iterable[str]) -> dict[str, Any]:
@@ -508,8 +537,9 @@ def remove_documents(folder: Path, ids: Iterable[str]) -> dict[str, Any]:
     if not kept:
         raise IndexUnusable("不能移除全部文件：索引中至少要保留一个文件")
     with _generation(folder) as generation:
-        _link_documents(folder / manifest["generation"], generation, kept)
-        return _commit(folder, generation, kept, _base(manifest), started)
+        old = folder / manifest["generation"]
+        _link_documents(old, generation, kept)
+        return _commit(folder, generation, kept, _base(manifest), started, Vocabulary.read(old), manifest)
 
 
 def _base(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -523,8 +553,18 @@ def _check_model(manifest: dict[str, Any], embedder) -> None:
                             "请先用 `qa build` 重建索引")
 
 
-def _checksums(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+def _checksums(folder: Path, previous: Path | None = None, known: dict[str, str] | None = None) -> dict[str, str]:
+    """sha256 of every file; a file that is a link to the same file of the previous generation keeps the
+    digest recorded there (only new files are read)."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(folder).as_posix()
+        same = previous is not None and name in (known or {}) and (previous / name).exists() \
+            and os.path.samefile(path, previous / name)
+        out[name] = known[name] if same else _sha256(path)
+    return out
 
 
 def _sha256(path: Path) -> str:

@@ -57,6 +57,7 @@ def to_pdf(docx_path: Path, folder: Path) -> Path | None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         return None
+    folder.mkdir(parents=True, exist_ok=True)
     profile = folder / "lo-profile"  # its own profile: never the user's, never shared between runs
     subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
                     "--outdir", str(folder), str(docx_path)], check=True, capture_output=True, timeout=120)
