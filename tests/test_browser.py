@@ -209,7 +209,7 @@ def test_files_tab_adds_and_removes_documents(library_server, tmp_path):
         listing = page.locator("#qa-files")
         pdf_state = "已加入" if pdf_supported else "失败"
         page.wait_for_function(
-            "([a, b, s]) => { const rows = [...document.querySelectorAll('#qa-files tr')].map(r => r.innerText);"
+            "([a, b, s]) => { const rows = [...document.querySelectorAll('#qa-files [role=row]')].map(r => r.innerText);"
             " return rows.some(r => r.includes(a) && r.includes('已加入'))"
             " && rows.some(r => r.includes(b) && r.includes(s)); }",
             arg=[opinion.name, pdf.name, pdf_state], timeout=60_000)
