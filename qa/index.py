@@ -297,17 +297,22 @@ def bm25_from_counts(parts: Iterable[dict[str, np.ndarray]], words: list[str]):
         terms.append(counts["term"])
         tfs.append(counts["tf"])
         lengths.append(counts["length"])
-        counts_per_unit.append(np.diff(counts["ptr"]))
+        counts_per_unit.append(np.diff(counts["ptr"]).astype(np.int32))
     term = np.concatenate(terms or [np.zeros(0, np.int32)])
+    del terms
     length = np.concatenate(lengths or [np.zeros(0, np.int64)])
     units = len(length)
-    used = np.unique(term)  # the vocabulary of these units only (not the other unit kind's, nor removed ones)
-    col = np.searchsorted(used, term)
-    row = np.repeat(np.arange(units, dtype=np.int64), np.concatenate(counts_per_unit or [np.zeros(0, np.int64)]))
+    present = np.zeros(len(words), bool)  # the vocabulary of these units only (not the other unit
+    present[term] = True  # kind's, nor a removed document's): compact ids in the order of `words`
+    used = np.flatnonzero(present)
+    col = (np.cumsum(present, dtype=np.int32) - 1)[term]
+    del term, present
+    row = np.repeat(np.arange(units, dtype=np.int32), np.concatenate(counts_per_unit or [np.zeros(0, np.int32)]))
     bm25 = bm25s.BM25(**BM25_PARAMS)
     df = np.bincount(col, minlength=len(used))
     idf_of = _select_idf_scorer(bm25.idf_method)
-    idf = np.array([idf_of(int(d), N=units) for d in df], dtype=bm25.dtype)
+    distinct, which = np.unique(df, return_inverse=True)  # bm25s's idf function, once per distinct df
+    idf = np.array([idf_of(int(d), N=units) for d in distinct], dtype=bm25.dtype)[which]
     tf = np.concatenate(tfs or [np.zeros(0, np.int32)]).astype(np.float32)
     tfc = _select_tfc_scorer(bm25.method)(tf_array=tf, l_d=length[row], l_avg=length.mean() if units else 1.0,
                                           k1=bm25.k1, b=bm25.b, delta=bm25.delta)
