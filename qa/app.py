@@ -384,13 +384,16 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> N
         return f"正在移除 {file}……", table()
 
     def state() -> dict[str, Any]:
-        return {"generation": live.generation, "titles": [r["title"] for r in live.assistant.index.documents]}
+        return {"generation": live.generation, "titles": [r["title"] for r in live.assistant.index.documents],
+                "revision": jobs.revision}
 
     def tick(seen: dict[str, Any], selected: list[str] | None):
-        """Refresh the table; on a new generation also the remove list and the chat's document filter (a
-        filter that had every document selected gets every document again)."""
+        """Refresh the table when a status changed; on a new generation also the remove list and the chat's
+        document filter (a filter that had every document selected gets every document again)."""
         if seen["generation"] == live.generation:
-            return seen, table(), gr.skip(), gr.skip()
+            if seen["revision"] == jobs.revision:
+                return seen, gr.skip(), gr.skip(), gr.skip()
+            return {**seen, "revision": jobs.revision}, table(), gr.skip(), gr.skip()
         now = state()
         had_all = not selected or set(selected) >= set(seen["titles"])
         value = now["titles"] if had_all else [t for t in now["titles"] if t in set(selected)]

@@ -237,6 +237,7 @@ class Jobs:
     def __init__(self, corpus: Path, index_dir: Path, embedder, on_change: Callable[[Index], None]):
         self.corpus, self.index_dir, self.embedder, self.on_change = corpus, index_dir, embedder, on_change
         self.statuses: list[Status] = []
+        self.revision = 0  # counts status changes: the app re-sends its table only when this moves
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue()
         threading.Thread(target=self._work, name="qa-library", daemon=True).start()
@@ -245,11 +246,13 @@ class Jobs:
         with self._lock:
             self.statuses = [s for s in self.statuses if s.file not in {p.name for p in paths}]
             self.statuses += [Status(p.name, "解析中") for p in paths]
+            self.revision += 1
         self._queue.put(("add", paths))
 
     def remove(self, name: str) -> None:
         with self._lock:
             self.statuses = [s for s in self.statuses if s.file != name] + [Status(name, "移除中")]
+            self.revision += 1
         self._queue.put(("remove", name))
 
     def pending(self) -> list[Status]:
@@ -260,6 +263,7 @@ class Jobs:
     def _set(self, file: str, state: str, reason: str = "") -> None:
         with self._lock:
             self.statuses = [s for s in self.statuses if s.file != file] + [Status(file, state, reason)]
+            self.revision += 1
 
     def _work(self) -> None:
         while True:
