@@ -183,9 +183,7 @@ def _ask_new(page, question: str) -> list[str]:
     return [cards.nth(i).locator(".qa-cite").inner_text() for i in range(before, cards.count())]
 
 
-def test_files_tab_adds_and_removes_documents(library_server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
     from qa.documents import SUPPORTED
 
     from . import new_documents as new
@@ -195,9 +193,10 @@ def test_files_tab_adds_and_removes_documents(library_server, tmp_path):
     pdf = new.to_pdf(new.rules_docx(tmp_path), tmp_path / "pdf")
     assert pdf is not None and pdf.is_file(), "LibreOffice (soffice) is needed to make the PDF"
     pdf_supported = ".pdf" in SUPPORTED  # PDF reading comes with qa/documents.py's PDF support
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN").new_page()
+    # A page of its own in the module's browser (one Playwright per process).
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
         page.goto(url)
         page.wait_for_selector("#qa-question textarea", timeout=60_000)
         page.get_by_role("tab", name="文件").click()
@@ -236,4 +235,5 @@ def test_files_tab_adds_and_removes_documents(library_server, tmp_path):
         assert not any(c.startswith(new.OPINION_TITLE) for c in _ask_new(page, new.OPINION_QUESTION))
         if pdf_supported:  # the other new document is still answered from
             assert _ask_new(page, new.RULES_QUESTION)[0].startswith(new.RULES_TITLE)
-        browser.close()
+    finally:
+        context.close()
