@@ -154,3 +154,18 @@ def test_who_may_change_documents(access, user, allowed):
         username = user
     assert is_admin(Request(), access) is allowed
     assert Access(auth=("u", "p"), admin=("boss", "x")).accounts() == [("u", "p"), ("boss", "x")]
+
+
+def test_cli_add_docs_remove(library, embedder, capsys, monkeypatch, tmp_path):
+    corpus, index_dir = library
+    monkeypatch.setattr("qa.cli.load_embedder", lambda model=None: embedder)  # the session's model
+    args = ["--corpus", str(corpus), "--index", str(index_dir)]
+    source = new.rules_docx(tmp_path)
+    assert main(["add", str(source), *args]) == 0
+    assert f"已加入：《{new.RULES_TITLE}》（法律法规，7 条）→ {source.name}" in capsys.readouterr().err
+    assert main(["docs", *args]) == 0
+    listed = capsys.readouterr().out
+    assert f"《{new.RULES_TITLE}》\n  法律法规 · 7 条 · {source.name}" in listed and "共 3 个文件" in listed
+    assert main(["remove", source.name, *args]) == 0
+    assert f"已移除：《{new.RULES_TITLE}》" in capsys.readouterr().err
+    assert main(["docs", *args]) == 0 and new.RULES_TITLE not in capsys.readouterr().out
