@@ -169,3 +169,21 @@ def test_cli_add_docs_remove(library, embedder, capsys, monkeypatch, tmp_path):
     assert main(["remove", source.name, *args]) == 0
     assert f"已移除：《{new.RULES_TITLE}》" in capsys.readouterr().err
     assert main(["docs", *args]) == 0 and new.RULES_TITLE not in capsys.readouterr().out
+
+
+def test_versions_and_dates_are_listed_from_document_info():
+    """Two versions of one law, with the dates a reader found (Document.info): the newer one is 现行."""
+    from qa.app import file_rows
+
+    base = {"kind": "statute", "clauses": 70, "sentences": 300, "numbered": 69, "added": "2026-11-29T12:00:00+00:00",
+            "title": "中华人民共和国职业教育法"}
+    older = {**base, "id": "a", "sha256": "a", "file": "职业教育法(1996-05-15).md",
+             "info": {"published": "1996-05-15", "effective": "1996-09-01", "version": "1996-05-15", "revised": []}}
+    newer = {**base, "id": "b", "sha256": "b", "file": "职业教育法(2022-04-20).md",
+             "info": {"published": "1996-05-15", "effective": "2022-05-01", "version": "2022-04-20",
+                      "revised": ["2022-04-20"]}}
+    rows = file_rows([newer, older], [])
+    assert [(r[0], r[4], r[5]) for r in rows] == [("职业教育法(2022-04-20).md", "2022-05-01", "现行"),
+                                                 ("职业教育法(1996-05-15).md", "1996-09-01", "已有新版本")]
+    plain = {**base, "id": "c", "sha256": "c", "file": "其他.md", "title": "其他文件", "info": None}
+    assert file_rows([plain], [])[0][3:6] == ["", "", ""]
