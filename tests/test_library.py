@@ -187,3 +187,13 @@ def test_versions_and_dates_are_listed_from_document_info():
                                                  ("职业教育法(1996-05-15).md", "1996-09-01", "已有新版本")]
     plain = {**base, "id": "c", "sha256": "c", "file": "其他.md", "title": "其他文件", "info": None}
     assert file_rows([plain], [])[0][3:6] == ["", "", ""]
+
+
+def test_read_only_app_has_no_files_tab(assistant):
+    from qa.app import build_app
+
+    def elem_ids(app) -> set[str]:
+        return {c.get("props", {}).get("elem_id") for c in app.get_config_file()["components"]}
+
+    assert "qa-upload" in elem_ids(build_app(assistant))
+    assert "qa-upload" not in elem_ids(build_app(assistant, Access(read_only=True)))
