@@ -251,6 +251,13 @@ class Live:
         return self.assistant.index.manifest.get("generation", "")
 
 
+def filter_choices(assistant: Assistant) -> list[str]:
+    """The chat's document filter: the documents' titles, or the assistant's labels where it names versions
+    apart (`document_labels`)."""
+    labels = getattr(assistant, "document_labels", None)
+    return labels() if labels else documents_of(assistant.index.clauses)
+
+
 def file_rows(records: list[dict[str, Any]], pending: list[Any]) -> list[list[Any]]:
     """The 文件 tab's table: work in progress and failures first, then the library's documents."""
     from .library import Entry, with_version_status
@@ -384,8 +391,7 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> N
         return f"正在移除 {file}……", table()
 
     def state() -> dict[str, Any]:
-        return {"generation": live.generation, "titles": [r["title"] for r in live.assistant.index.documents],
-                "revision": jobs.revision}
+        return {"generation": live.generation, "titles": filter_choices(live.assistant), "revision": jobs.revision}
 
     def tick(seen: dict[str, Any], selected: list[str] | None):
         """Refresh the table when a status changed; on a new generation also the remove list and the chat's
