@@ -180,7 +180,7 @@ def _ask_new(page, question: str) -> list[str]:
     page.click("#qa-send")
     page.wait_for_function(f"document.querySelectorAll('.qa-card').length > {before}", timeout=60_000)
     cards = page.locator(".qa-card")
-    return [cards.nth(i).locator(".qa-cite").inner_text() for i in range(before, cards.count())]
+    return [cards.nth(i).locator(".qa-cite-text").inner_text() for i in range(before, cards.count())]
 
 
 def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
