@@ -5,6 +5,7 @@ and answers questions. Everything shown to a user is the documents' own words.
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -184,9 +185,14 @@ class Assistant:
                  mode: str = "hybrid", rebuild: bool = True, progress: bool = True, say: Any = None,
                  embedder: Any = None):
         self.embedder = embedder or load_embedder(model)
-        self.index = open_index(Path(index_dir or default_index()), Path(corpus or default_corpus()), self.embedder,
-                                rebuild=rebuild, progress=progress, say=say)
-        self.searcher = Searcher(self.index, self.embedder, mode=mode)
+        self.mode = mode
+        self.use_index(open_index(Path(index_dir or default_index()), Path(corpus or default_corpus()),
+                                  self.embedder, rebuild=rebuild, progress=progress, say=say))
+
+    def use_index(self, index: Index) -> None:
+        """Answer from `index`; everything derived from the documents is derived again."""
+        self.index = index
+        self.searcher = Searcher(self.index, self.embedder, mode=self.mode)
         # Versions: (title, version) of every document, in index order; older ones are left out of search
         # unless a question names their year or all versions are asked for (see _scope).
         self.old = mark_superseded(self.index.clauses)
@@ -201,6 +207,14 @@ class Assistant:
         for clause in self.index.clauses:
             if self.kinds[clause.doc] == "other":
                 self.kinds[clause.doc] = kind_of.get(clause.kind, "other")
+
+    def with_index(self, index: Index) -> Assistant:
+        """A copy of this assistant over another index generation, sharing the model: the web app swaps
+        to it in one assignment when a document was added or removed, so a question in progress finishes
+        on the index it started with."""
+        other = copy.copy(self)
+        other.use_index(index)
+        return other
 
     def ask(self, question: str, k: int = 5, docs: set[str] | None = None, all_versions: bool = False) -> Answer:
         """Answer one question; `docs` limits the answer to those documents (labels of `document_labels`: a

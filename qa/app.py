@@ -2,7 +2,8 @@
 
 Tabs: 问答 (chat with cited clauses), 目录 (outline), 责任单位 (department × clause heatmap and table,
 downloads of the 分工表 and a department's 任务清单), 目标 (targets and deadlines, their timeline chart and an
-Excel download), 统计 (the question log's report, administrator only). A named API endpoint `/ask` returns
+Excel download), 统计 (the question log's report, administrator only), 文件 (the document library:
+upload, status, remove; see qa/library.py). A named API endpoint `/ask` returns
 the same JSON as `qa ask --json`; with `history` (the conversation's previous questions) it resolves
 follow-ups like the chat does.
 
@@ -12,6 +13,10 @@ optional comment; without a log nothing is kept, and the rating controls are hid
 
 Requests are answered in parallel (CONCURRENCY at a time, see `launch`): the Assistant keeps no per-request
 state; jieba, OpenCC and the model are warmed up before the first request.
+
+Documents can change while the app runs: questions are answered by `live.assistant`, which the library's
+background job replaces in one assignment when a new index generation is committed (a question already
+being answered finishes on the old one).
 
 Document text is always escaped before it reaches the page (`escape_text`): HTML and Markdown in a clause show
 as text. Offline: analytics are off (qa/__init__.py), the theme uses system fonts, nothing is fetched from
@@ -24,6 +29,7 @@ import os
 import re
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +40,7 @@ from .answer import Assistant, QuestionError
 from .conversation import ask as ask_in_context
 from .conversation import replay, resolver_of
 from .facts import Target, duties_by_document, duty_matrix
+from .index import Index, documents_of
 from .log import QuestionLog, Report, entry_of, report
 from .structure import Clause
 
@@ -41,6 +48,7 @@ from .structure import Clause
 # eval/RESULTS.md).
 CONCURRENCY = 4
 NEED_ADMIN = "需要管理员账号（--admin）"
+NEED_CHANGE = f"{NEED_ADMIN}才能增删文件"
 
 EXAMPLES = {
     "学校管理者": ["谁负责退役军人培训？", "市财政局负责哪些工作？", "产教融合示范园区由哪些部门负责？"],
@@ -257,14 +265,6 @@ class Downloads:
 # ------------------------------------------------------------------------------------ statistics, admin
 
 
-def is_admin(request: Any, auth: tuple[str, str] | None, admin: tuple[str, str] | None) -> bool:
-    """The administrator sees the 统计 tab: the `--admin` account; everyone when the page has no accounts at
-    all (local use); nobody when there are users (`--auth`) but no administrator."""
-    if auth is None and admin is None:
-        return True
-    return admin is not None and getattr(request, "username", None) == admin[0]
-
-
 def render_report(rep: Report) -> str:
     def table(headers: list[str], rows: list[list[Any]]) -> str:
         head = "".join(f"<th>{escape_text(h)}</th>" for h in headers)
@@ -283,6 +283,72 @@ def render_report(rep: Report) -> str:
     ])
 
 
+# ------------------------------------------------------------------------------- access and the library
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use the app and who may change it: `--auth user:password` (everyone who logs in) and
+    `--admin user:password` (the administrator; Gradio accepts both accounts), `--read-only`."""
+
+    auth: tuple[str, str] | None = None
+    admin: tuple[str, str] | None = None
+    read_only: bool = False
+
+    def accounts(self) -> list[tuple[str, str]] | None:
+        """The logins Gradio accepts; None: no login (neither --auth nor --admin)."""
+        found = [a for a in (self.auth, self.admin) if a]
+        return found or None
+
+
+def is_admin(request: Any, access: Access) -> bool:
+    """Whether the user of `request` is the administrator (changes documents, sees the 统计 tab): the
+    administrator account when there is one; everyone when the app has no login at all (local use); nobody
+    when it has logins but no administrator."""
+    if access.admin:
+        return getattr(request, "username", None) == access.admin[0]
+    return access.auth is None
+
+
+def may_change_documents(request: Any, access: Access) -> bool:
+    return not access.read_only and is_admin(request, access)
+
+
+FILE_HEADERS = ["文件", "标题", "类型", "发布", "施行", "版本", "条款", "状态"]
+
+
+class Live:
+    """The assistant questions are answered with; replaced whole when the documents change."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+
+    def use(self, index: Index) -> None:
+        self.assistant = self.assistant.with_index(index)  # derived first, then swapped in one assignment
+
+    @property
+    def generation(self) -> str:
+        return self.assistant.index.manifest.get("generation", "")
+
+
+def filter_choices(assistant: Assistant) -> list[str]:
+    """The chat's document filter: the documents' titles, or the assistant's labels where it names versions
+    apart (`document_labels`)."""
+    labels = getattr(assistant, "document_labels", None)
+    return labels() if labels else documents_of(assistant.index.clauses)
+
+
+def file_rows(records: list[dict[str, Any]], pending: list[Any]) -> list[list[Any]]:
+    """The 文件 tab's table: work in progress and failures first, then the library's documents."""
+    from .library import Entry, with_version_status
+
+    rows = [[s.file, "", "", "", "", "", "", s.text] for s in pending]
+    for e in with_version_status([Entry.from_record(r) for r in records]):
+        rows.append([e.file, e.title, e.kind_name, e.fact("published"), e.fact("effective"),
+                     e.status or e.fact("version"), e.size, "已加入"])
+    return rows
+
+
 # ----------------------------------------------------------------------------------------------- the app
 
 
@@ -291,10 +357,12 @@ def new_conversation() -> dict[str, Any]:
     return {"context": None, "session": uuid.uuid4().hex[:12], "rows": {}, "rated": None}
 
 
-def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[str, str] | None = None,
-              admin: tuple[str, str] | None = None):
+def build_app(assistant: Assistant, access: Access | None = None, corpus: Path | None = None,
+              log: QuestionLog | None = None):
     import gradio as gr
 
+    access = access or Access()
+    live = Live(assistant)
     clauses = assistant.index.clauses
     docs = assistant.document_labels()  # two versions of one title are two entries
     targets = assistant.targets
@@ -310,8 +378,8 @@ def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[
         questions, oldest first (optional); they are answered again to resolve follow-ups such as
         「它的责任单位有哪些？」, and the JSON then has "resolved" (the question as answered)."""
         try:
-            context = replay(assistant, list(history)) if history else None
-            answer, _ = ask_in_context(assistant, question, context, k=int(k))
+            context = replay(live.assistant, list(history)) if history else None
+            answer, _ = ask_in_context(live.assistant, question, context, k=int(k))
             if not history:
                 answer.resolved = ""  # a single question: the JSON of `qa ask --json`, unchanged
             record(answer, "api", None)
@@ -323,7 +391,7 @@ def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[
              state: dict[str, Any], request: gr.Request):
         state = dict(state or new_conversation())
         try:
-            answer, state["context"] = ask_in_context(assistant, question, state["context"], k=int(k),
+            answer, state["context"] = ask_in_context(live.assistant, question, state["context"], k=int(k),
                                                       docs=set(chosen) if chosen else None,
                                                       all_versions=bool(all_versions))
             reply = render_answer(answer.to_dict())
@@ -355,14 +423,14 @@ def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[
         return "", "意见已记录，谢谢"
 
     def stats(request: gr.Request):
-        if not is_admin(request, auth, admin):
+        if not is_admin(request, access):
             return f"<p>{NEED_ADMIN}</p>"
         if log is None:
             return "<p>未开启问题记录：用 qa serve --log DIR 启动后，这里显示常问主题、未找到答案的问题和 👎 的回答。</p>"
         return render_report(report(log.rows()))
 
     def export_log(request: gr.Request):
-        if log is None or not is_admin(request, auth, admin):
+        if log is None or not is_admin(request, access):
             return None
         target = Path(tempfile.mkdtemp(prefix="qa-log-")) / "questions.csv"
         log.export_csv(target)
@@ -457,6 +525,8 @@ def build_app(assistant: Assistant, log: QuestionLog | None = None, auth: tuple[
                 stats_tab.select(stats, None, stats_view, api_visibility="private")
                 refresh.click(stats, None, stats_view, api_visibility="private")
                 export_button.click(export_log, None, csv_file, api_visibility="private")
+            if not access.read_only:
+                files_tab(app, live, access, corpus, chosen)
         gr.api(ask, api_name="ask")
     return app
 
@@ -467,14 +537,89 @@ def warm_up(assistant: Assistant) -> None:
     resolver_of(assistant)
 
 
-def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, block: bool = True, admin: tuple[str, str] | None = None,
-           log: QuestionLog | None = None):
+def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> None:
+    """The 文件 tab: upload (several files at once), the library with each file's status, remove. Changes
+    run in the library's background job; a timer shows their progress and, when a new index generation is
+    in use, offers its documents in the chat's document filter."""
     import gradio as gr
 
-    app = build_app(assistant, log=log, auth=auth, admin=admin)
+    from .documents import SUPPORTED
+    from .library import Jobs
+
+    index_dir = live.assistant.index.folder
+    corpus = Path(corpus or live.assistant.index.manifest["corpus"])
+    jobs = Jobs(corpus, index_dir, live.assistant.embedder, live.use)
+
+    def table() -> list[list[Any]]:
+        return file_rows(live.assistant.index.documents, jobs.pending())
+
+    def removable() -> list[tuple[str, str]]:
+        return [(f"{r['title']}（{r['file']}）", r["file"]) for r in live.assistant.index.documents]
+
+    def upload(files: list[Any] | None, request: gr.Request):
+        if not may_change_documents(request, access):
+            return None, NEED_CHANGE, table()
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
+        if paths:
+            jobs.add(paths)
+        return None, f"已收到 {len(paths)} 个文件，正在解析……" if paths else "", table()
+
+    def remove(file: str | None, request: gr.Request):
+        if not may_change_documents(request, access):
+            return NEED_CHANGE, table()
+        if not file:
+            return "请先选择要移除的文件", table()
+        jobs.remove(file)
+        return f"正在移除 {file}……", table()
+
+    def state() -> dict[str, Any]:
+        return {"generation": live.generation, "titles": filter_choices(live.assistant), "revision": jobs.revision}
+
+    def tick(seen: dict[str, Any], selected: list[str] | None):
+        """Refresh the table when a status changed; on a new generation also the remove list and the chat's
+        document filter (a filter that had every document selected gets every document again)."""
+        if seen["generation"] == live.generation:
+            if seen["revision"] == jobs.revision:
+                return seen, gr.skip(), gr.skip(), gr.skip()
+            return {**seen, "revision": jobs.revision}, table(), gr.skip(), gr.skip()
+        now = state()
+        had_all = not selected or set(selected) >= set(seen["titles"])
+        value = now["titles"] if had_all else [t for t in now["titles"] if t in set(selected)]
+        return (now, table(), gr.update(choices=removable(), value=None),
+                gr.update(choices=now["titles"], value=value, visible=len(now["titles"]) > 1))
+
+    def on_load(request: gr.Request):
+        allowed = may_change_documents(request, access)
+        return gr.update(interactive=allowed), gr.update(interactive=allowed), "" if allowed else NEED_CHANGE
+
+    with gr.Tab("文件", id="files"):
+        seen = gr.State(state())
+        upload_box = gr.File(file_count="multiple", label="上传文件（可多选；" + "、".join(SUPPORTED) + "）",
+                             elem_id="qa-upload")
+        message = gr.Markdown(elem_id="qa-files-message")
+        listing = gr.Dataframe(table(), headers=FILE_HEADERS, interactive=False, wrap=True,
+                               label="文件库", elem_id="qa-files")
+        with gr.Row():
+            pick = gr.Dropdown(removable(), value=None, label="选择要移除的文件", elem_id="qa-remove-pick", scale=4)
+            remove_button = gr.Button("移除", variant="stop", elem_id="qa-remove", scale=1)
+        upload_box.upload(upload, upload_box, [upload_box, message, listing], api_visibility="private")
+        remove_button.click(remove, pick, [message, listing], api_visibility="private")
+        timer = gr.Timer(1.0)
+        timer.tick(tick, [seen, chosen], [seen, listing, pick, chosen], show_progress="hidden",
+                   api_visibility="private")
+    app.load(on_load, None, [upload_box, remove_button, message], api_visibility="private")
+
+
+def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           block: bool = True, admin: tuple[str, str] | None = None, read_only: bool = False,
+           corpus: Path | None = None, log: QuestionLog | None = None):
+    """Serve the app. `auth`: the login for everyone; `admin`: the administrator's login (changes documents,
+    sees 统计); `read_only`: no 文件 tab. With neither login, everyone is the administrator (local use)."""
+    import gradio as gr
+
+    access = Access(auth, admin, read_only)
+    app = build_app(assistant, access, corpus, log)
     warm_up(assistant)
-    accounts = [a for a in (auth, admin) if a]  # both may log in; admin[0] sees the 统计 tab
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     if threads := os.environ.get("QA_TORCH_THREADS"):  # for eval/load.py's measurements
         import torch
@@ -483,6 +628,6 @@ def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
     # status_update_rate stays "auto" (an update to every waiting client at each finished job): a fixed interval
     # saved ~7 % of server CPU but let a queued client's stream fall silent past httpx's 5 s read time-out.
     app.queue(default_concurrency_limit=int(os.environ.get("QA_CONCURRENCY") or CONCURRENCY))
-    app.launch(server_name=host, server_port=port, auth=accounts or None, share=False, theme=theme, css=CSS,
+    app.launch(server_name=host, server_port=port, auth=access.accounts(), share=False, theme=theme, css=CSS,
                js=COPY_JS, footer_links=["api"], prevent_thread_lock=not block, quiet=False)
     return app  # with block=False the server runs in a thread until app.close()

@@ -1,4 +1,4 @@
-"""Command line: `qa build`, `qa ask`, `qa chat`, `qa serve`, `qa log`, `qa model build`.
+"""Command line: `qa build`, `qa ask`, `qa chat`, `qa serve`, `qa log`, `qa docs`, `qa add`, `qa remove`, `qa model build`.
 
 User mistakes (bad documents, missing index, empty question, unknown model) end with a one-line Chinese
 message on stderr and exit code 1, never a traceback.
@@ -18,12 +18,13 @@ from .documents import DocumentError
 from .export import FORMATS, ExportError
 from .facts import department_names, duties_by_document, duty_matrix, extract_targets
 from .index import IndexUnusable, build_index, corpus_clauses, read_corpus
+from .library import LibraryError
 from .log import LogError, QuestionLog, default_log_dir
 from .metadata import mark_superseded
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
 
-USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError, LogError)
+USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError, LogError, LibraryError)
 
 
 def say(message: str) -> None:
@@ -65,9 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--auth", default=None, help="访问口令，格式 用户名:密码")
-    serve.add_argument("--admin", default=None, help="管理员账号（可看统计页），格式 用户名:密码")
+    serve.add_argument("--admin", default=None, help="管理员账号，格式 用户名:密码（开启 --auth 时，只有管理员能增删文件、看统计页）")
     serve.add_argument("--log", type=Path, nargs="?", const=default_log_dir(), default=None, metavar="DIR",
                        help=f"记录问题和反馈（只存本机，默认不记录；省略 DIR 时为 {default_log_dir()}）")
+    serve.add_argument("--read-only", action="store_true", help="只读：不显示「文件」页，不能增删文件")
     _add_common(serve)
     serve.set_defaults(func=cmd_serve)
 
@@ -113,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--calibrate", action="store_true", help="只给出拒答阈值建议（用 --split tune,dev）")
     _add_common(evaluate)
     evaluate.set_defaults(func=cmd_eval)
+
+    _add_library_commands(sub)
 
     model = sub.add_parser("model", help="嵌入模型")
     model_sub = model.add_subparsers(dest="model_command", required=True)
@@ -193,7 +197,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log = QuestionLog(args.log) if args.log else None
     if log:
         say(f"问题记录已开启：{log.path}（只存本机）")
-    launch(_assistant(args), host=args.host, port=args.port, auth=auth, admin=admin, log=log)
+    launch(_assistant(args), host=args.host, port=args.port, auth=auth, admin=admin, log=log,
+           read_only=args.read_only, corpus=args.corpus or default_corpus())
     return 0
 
 
@@ -245,6 +250,67 @@ def cmd_log(args: argparse.Namespace) -> int:
         say(f"已导出 {n} 条记录 → {args.csv}")
         return 0
     print(render_report(report(log.rows())))
+    return 0
+
+
+# ------------------------------------------------------------------------------------ the document library
+
+
+def _add_library_commands(sub) -> None:
+    docs = sub.add_parser("docs", help="列出文件库中的文件（标题、类型、文件、日期、版本、条款数）")
+    docs.add_argument("--json", action="store_true")
+    _add_common(docs)
+    docs.set_defaults(func=cmd_docs)
+
+    add = sub.add_parser("add", help="把文件加入文件库（复制到文档目录，只为新文件计算向量）")
+    add.add_argument("files", nargs="+", type=Path, help="一个或多个文件")
+    _add_common(add)
+    add.set_defaults(func=cmd_add)
+
+    remove = sub.add_parser("remove", help="从文件库移除文件（按标题或文件名）")
+    remove.add_argument("name", help="文件标题或文件名")
+    _add_common(remove)
+    remove.set_defaults(func=cmd_remove)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .library import entries
+
+    found = entries(args.index or default_index())
+    if args.json:
+        print(json.dumps([e.to_dict() for e in found], ensure_ascii=False, indent=2))
+        return 0
+    for e in found:
+        dates = "  ".join(f"{label}{e.fact(key)}" for label, key in (("发布 ", "published"), ("施行 ", "effective"),
+                                                                      ("修订 ", "revised")) if e.fact(key))
+        status = f"  [{e.status}]" if e.status else ""
+        print(f"《{e.title}》{status}\n  {e.kind_name} · {e.size} · {e.file}" + (f" · {dates}" if dates else ""))
+    print(f"共 {len(found)} 个文件，{sum(e.clauses for e in found)} 个检索单元")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .library import add, read_files
+
+    documents = read_files(args.files)  # a bad file stops here, before anything changes
+    started = time.perf_counter()
+    embedder = load_embedder(args.model)
+    result = add(documents, args.corpus or default_corpus(), args.index or default_index(), embedder, say=say)
+    for name, why in result.skipped.items():
+        say(f"提示：{name} {why}")
+    for entry in result.replaced:
+        say(f"已替换同名文件：{entry.file}")
+    for entry in result.entries:
+        say(f"已加入：《{entry.title}》（{entry.kind_name}，{entry.size}）→ {entry.file}")
+    say(f"用时 {time.perf_counter() - started:.1f} 秒（含模型加载）")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .library import remove
+
+    entry = remove(args.name, args.corpus or default_corpus(), args.index or default_index())
+    say(f"已移除：《{entry.title}》（{entry.file}）")
     return 0
 
 

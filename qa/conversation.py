@@ -261,11 +261,12 @@ def context_of(answer: Answer) -> Context:
 
 
 def resolver_of(assistant: Assistant) -> Resolver:
-    """One resolver per Assistant (department names are computed once)."""
-    resolver = getattr(assistant, "_resolver", None)
-    if resolver is None:
-        resolver = assistant._resolver = Resolver(assistant.index.clauses, assistant.kinds)
-    return resolver
+    """One resolver per Assistant and index generation (department names are computed once; an assistant
+    that switched to a new index, see Assistant.use_index, gets a new one)."""
+    cached = getattr(assistant, "_resolver", None)
+    if cached is None or cached[0] is not assistant.index:
+        cached = assistant._resolver = (assistant.index, Resolver(assistant.index.clauses, assistant.kinds))
+    return cached[1]
 
 
 def ask(assistant: Assistant, question: str, context: Context | None = None, k: int = 5,

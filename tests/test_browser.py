@@ -265,3 +265,101 @@ def test_conversation_feedback_and_log(logged):
     page.click("#qa-send")
     page.locator("#qa-chat .qa-card").first.wait_for(timeout=60_000)
     assert page.locator("#qa-chat .qa-resolved").count() == 0
+
+
+# ------------------------------------------------------------------------------ the 文件 tab (a library)
+
+
+@pytest.fixture(scope="module")
+def library_server(index_dir, tmp_path_factory):
+    """`qa serve` on a writable copy of the corpus and of its index (the `server` above stays read-only)."""
+    folder = tmp_path_factory.mktemp("library")
+    shutil.copytree(CORPUS, folder / "corpus", ignore=shutil.ignore_patterns("_*", "README.md"))
+    shutil.copytree(index_dir, folder / "index")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--index",
+                                str(folder / "index"), "--corpus", str(folder / "corpus")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail("qa serve exited:\n" + process.stdout.read())
+                time.sleep(0.5)
+        else:
+            pytest.fail("qa serve did not start")
+        yield url, folder
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _ask_new(page, question: str) -> list[str]:
+    """Ask in the chat; the citations of the cards of this answer only."""
+    page.get_by_role("tab", name="问答").click()
+    before = page.locator(".qa-card").count()
+    page.locator("#qa-question textarea").fill(question)
+    page.click("#qa-send")
+    page.wait_for_function(f"document.querySelectorAll('.qa-card').length > {before}", timeout=60_000)
+    cards = page.locator(".qa-card")
+    return [cards.nth(i).locator(".qa-cite-text").inner_text() for i in range(before, cards.count())]
+
+
+def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
+    from qa.documents import SUPPORTED
+
+    from . import new_documents as new
+
+    url, folder = library_server
+    opinion = new.opinion_docx(tmp_path)
+    pdf = new.to_pdf(new.rules_docx(tmp_path), tmp_path / "pdf")
+    assert pdf is not None and pdf.is_file(), "LibreOffice (soffice) is needed to make the PDF"
+    pdf_supported = ".pdf" in SUPPORTED  # PDF reading comes with qa/documents.py's PDF support
+    # A page of its own in the module's browser (one Playwright per process).
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        page.get_by_role("tab", name="文件").click()
+        page.locator("#qa-upload input[type=file]").set_input_files([str(opinion), str(pdf)])
+        uploaded = time.perf_counter()
+        # Questions are answered while the documents are processed (from the index in use until then).
+        assert any("（九）" in c for c in _ask_new(page, "谁负责退役军人的职业培训？"))
+        page.get_by_role("tab", name="文件").click()
+        listing = page.locator("#qa-files")
+        pdf_state = "已加入" if pdf_supported else "失败"
+        page.wait_for_function(
+            "([a, b, s]) => { const rows = [...document.querySelectorAll('#qa-files [role=row]')].map(r => r.innerText);"
+            " return rows.some(r => r.includes(a) && r.includes('已加入'))"
+            " && rows.some(r => r.includes(b) && r.includes(s)); }",
+            arg=[opinion.name, pdf.name, pdf_state], timeout=60_000)
+        print(f"\nupload to listed: {time.perf_counter() - uploaded:.1f} s")
+        text = listing.inner_text()
+        assert new.OPINION_TITLE in text and "政策文件" in text and "4 条" in text
+        page.screenshot(path=str(ARTIFACTS / "files.png"), full_page=True)
+        cited = _ask_new(page, new.OPINION_QUESTION)
+        assert new.OPINION_ANSWER in cited[0] and cited[0].startswith(new.OPINION_TITLE)
+        if pdf_supported:
+            cited = _ask_new(page, new.RULES_QUESTION)
+            assert cited[0].startswith(new.RULES_TITLE) and cited[0].endswith(new.RULES_ANSWER)
+        else:
+            assert "不支持的文件类型" in text
+        assert time.perf_counter() - uploaded < 60, "questions about the new documents answered within 60 s"
+
+        page.get_by_role("tab", name="文件").click()
+        page.locator("#qa-remove-pick input").click()
+        page.get_by_role("option", name=f"{new.OPINION_TITLE}（{opinion.name}）").click()
+        page.click("#qa-remove")
+        page.wait_for_function(f"!document.querySelector('#qa-files').innerText.includes('{opinion.name}')",
+                               timeout=60_000)
+        assert not (folder / "corpus" / opinion.name).exists()
+        assert not any(c.startswith(new.OPINION_TITLE) for c in _ask_new(page, new.OPINION_QUESTION))
+        if pdf_supported:  # the other new document is still answered from
+            assert _ask_new(page, new.RULES_QUESTION)[0].startswith(new.RULES_TITLE)
+    finally:
+        context.close()

@@ -137,7 +137,7 @@ def test_damaged_index_is_rebuilt_when_the_corpus_is_there(index_dir, tmp_path, 
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
     generation = copy / read_manifest(copy)["generation"]
-    (generation / "clauses.json").write_text("[]", encoding="utf-8")
+    (generation / "documents.json").write_text("[]", encoding="utf-8")
     messages = []
     index = open_index(copy, CORPUS, embedder, progress=False, say=messages.append)
     assert len(index.clauses) > 80 and any("校验失败" in m for m in messages)

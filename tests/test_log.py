@@ -9,7 +9,7 @@ import sys
 import threading
 from types import SimpleNamespace
 
-from qa.app import NEED_ADMIN, is_admin
+from qa.app import NEED_ADMIN, Access, is_admin
 from qa.cli import main
 from qa.log import FILE_NAME, Entry, QuestionLog, render_report, report
 
@@ -107,7 +107,9 @@ def test_qa_log_command(tmp_path, capsys):
 
 def test_statistics_are_for_the_administrator():
     alice, boss = SimpleNamespace(username="alice"), SimpleNamespace(username="boss")
-    assert is_admin(alice, None, None)  # local use, no accounts: everyone
-    assert not is_admin(alice, ("alice", "pw"), None) and NEED_ADMIN.endswith("（--admin）")
-    assert is_admin(boss, ("alice", "pw"), ("boss", "pw2")) and not is_admin(alice, ("alice", "pw"), ("boss", "pw2"))
-    assert is_admin(boss, None, ("boss", "pw2"))
+    assert is_admin(alice, Access())  # local use, no accounts: everyone
+    assert not is_admin(alice, Access(auth=("alice", "pw"))) and NEED_ADMIN.endswith("（--admin）")
+    both = Access(auth=("alice", "pw"), admin=("boss", "pw2"))
+    assert is_admin(boss, both) and not is_admin(alice, both)
+    assert is_admin(boss, Access(admin=("boss", "pw2")))
+    assert is_admin(boss, Access(admin=("boss", "pw2"), read_only=True))  # read-only: still sees 统计
