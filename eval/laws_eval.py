@@ -3,7 +3,7 @@
     .venv/bin/python eval/laws_eval.py [--questions eval/laws_questions.jsonl] [--corpus ../shared/laws]
                                        [--index DIR] [--json OUT]
 
-The index is built once beforehand (`qa build --corpus ../shared/laws --index DIR`, ≈ 15 min); this script
+The index is built once beforehand (`qa build --corpus ../shared/laws --index DIR`, ≈ 15 min idle); this script
 never rebuilds it. Every question goes through the answer layer (`Assistant.ask`, k = 100: documents named
 in the question, intents) with the search in each mode — the same path as `qa ask --batch --json -k 100`.
 
