@@ -13,8 +13,9 @@ Fusion, documented here because the numbers in eval/ depend on it:
    Sentence channels let a long clause win on the one sentence that answers.
 2. Z-score fusion (FUSION = "zscore", the default): each channel's scores over its DEPTH best clauses are
    standardised (minus mean, over standard deviation) and summed with WEIGHTS; a clause a channel does not
-   score gets nothing from it. Unlike reciprocal rank fusion (FUSION = "rrf": sum of weight / (RRF_K +
-   rank)), it keeps how far ahead a channel's best clause is. Method and weights were chosen on the tune and
+   rank gets that channel's lowest z (MISSING). A channel that is absent (no sentence vectors on a large
+   collection) leaves its weight to the other channel of its family (channel_weights). Unlike reciprocal
+   rank fusion (FUSION = "rrf": sum of weight / (RRF_K + rank)), it keeps how far ahead a channel's best clause is. Method and weights were chosen on the tune and
    dev splits by eval/tune_fusion.py (z-score beat RRF at every k tried; its cross-validated check found
    equal weights as good, see eval/RESULTS.md).
 3. Re-ranking (mode "hybrid"; mode "fusion" stops after step 2): the RERANK_DEPTH best fused clauses are
@@ -133,14 +134,45 @@ class Hit:
         return [s.text for s in self.sentences[:1]]
 
 
+# The two families of channels. When a channel is absent (no sentence vectors on a large collection, a
+# scoped search with no sentences), its weight goes to the present channels of its family, so each family
+# keeps the vote it was tuned with: without this, the weights tuned with four channels leave BM25 two thirds
+# of the vote over ~70,000 articles, and the hybrid falls below its own dense channel (issue 12).
+FAMILIES = {"dense_clause": "dense", "dense_sentence": "dense", "bm25_clause": "bm25", "bm25_sentence": "bm25"}
+RENORMALISE = True
+# What a clause outside a channel's DEPTH best gets from that channel: "floor", the channel's lowest z (it
+# scored no better there than the last candidate), or "zero", the mean z, which ranked such a clause above
+# the channel's own lower half. "floor" was ahead on the tune half of the law questions at both index sizes
+# and identical on the bundled tune/dev splits (eval/RESULTS.md, law scale).
+MISSING = "floor"
+
+
+def channel_weights(present: list[str]) -> dict[str, float]:
+    """WEIGHTS of the channels present, each family's total weight shared among its present channels in
+    proportion to their own weights (equally if those are all zero)."""
+    if not RENORMALISE:
+        return {name: WEIGHTS[name] for name in present}
+    out: dict[str, float] = {}
+    for family in {FAMILIES[name] for name in present}:
+        total = sum(w for name, w in WEIGHTS.items() if FAMILIES[name] == family)
+        members = [name for name in present if FAMILIES[name] == family]
+        own = sum(WEIGHTS[name] for name in members)
+        for name in members:
+            out[name] = total * (WEIGHTS[name] / own if own else 1 / len(members))
+    return out
+
+
 def fuse(channels: dict[str, dict[int, float]]) -> dict[int, float]:
     """Combine the channels' clause scores (see the module docstring for the method in use)."""
     fused: dict[int, float] = defaultdict(float)
-    for name, scores in channels.items():
+    weights = channel_weights([name for name, scores in channels.items() if scores])
+    floors: dict[str, float] = {}  # per channel: the contribution of a clause it did not rank
+    for name, weight in weights.items():
+        scores = channels[name]
         ranked = sorted(scores, key=scores.get, reverse=True)[:DEPTH]
         if FUSION == "rrf":
             for rank, clause in enumerate(ranked, start=1):
-                fused[clause] += WEIGHTS[name] / (RRF_K + rank)
+                fused[clause] += weight / (RRF_K + rank)
             continue
         values = np.array([scores[c] for c in ranked])
         if len(values) < 2 or values.std() == 0:  # nothing to standardise: the clauses still take part
@@ -148,8 +180,15 @@ def fuse(channels: dict[str, dict[int, float]]) -> dict[int, float]:
                 fused[clause] += 0.0
             continue
         # z-score among this channel's candidates: keeps how far ahead the best clause is, which ranks lose
-        for clause, z in zip(ranked, (values - values.mean()) / values.std()):
-            fused[clause] += WEIGHTS[name] * z
+        z = (values - values.mean()) / values.std()
+        for clause, value in zip(ranked, z):
+            fused[clause] += weight * value
+        if MISSING == "floor":
+            floors[name] = weight * float(z.min())
+    if floors:  # a clause a channel did not rank scores no better there than the channel's last candidate
+        ranked_by = {name: set(sorted(channels[name], key=channels[name].get, reverse=True)[:DEPTH]) for name in floors}
+        for clause in fused:
+            fused[clause] += sum(f for name, f in floors.items() if clause not in ranked_by[name])
     if FUSION != "rrf":  # a clause missing from a channel gets that channel's lowest contribution
         floor = min(fused.values(), default=0.0)
         fused = defaultdict(float, {c: v - floor for c, v in fused.items()})

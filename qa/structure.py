@@ -3,9 +3,17 @@
 Document structure is described as data (after RAGFlow's rag/app/laws.py): a *style* is an ordered list of
 heading levels, outermost first; the last level is the clause level. A paragraph that starts with a heading
 pattern opens a node at that level; every other paragraph belongs to the clause that is open. Items such as
-`1.` or `（1）` match no level, so they stay inside their clause. Text before the first heading is the
-preamble, its own chunk; a document in which no style finds clause headings falls back to paragraph chunks,
-so no text is ever dropped.
+`1.`, `（1）` or, in a statute, `（一）` match no level, so they stay inside their clause or article: an item
+is searched as part of its article and cited as the article. A paragraph the source marks as a heading
+(Markdown `##`, a Word heading style) that matches no pattern (`附则`, `一、一般规定` in a judicial
+interpretation) still opens a heading, at the depth the document's own patterned headings of that mark have,
+instead of ending up inside the article before it. Text before the first heading is the preamble, its own
+chunk; a document in which no style finds clause headings falls back to paragraph chunks, so no text is ever
+dropped.
+
+Which style a document has is decided in the order of STYLES, each needing a minimum number of clause
+headings: a statute is recognised by its article lines (`第X条` at a paragraph start), however many `（一）`
+items its articles enumerate, so the items can never outvote the articles.
 """
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ class Level:
 class Style:
     name: str
     levels: tuple[Level, ...]  # outermost first; the last one is the clause level
+    min_clauses: int = 1  # paragraphs that must start at the clause level for a document to have this style
 
     @property
     def clause_level(self) -> Level:
@@ -47,7 +56,8 @@ STATUTE = Style("statute", (
     _level("章", rf"^(?P<label>第[{CN_NUM}\d]+章)(?:\s|$)"),
     _level("节", rf"^(?P<label>第[{CN_NUM}\d]+节)(?:\s|$)"),
     _level("article", rf"^(?P<label>第[{CN_NUM}\d]+条(?:之[{CN_NUM}]+)?)(?:\s|　|$)"),
-))
+), min_clauses=2)  # one `第X条` line may be a stray quotation; two numbered articles are a statute
+# Tried in this order: the first style the document has enough clause headings for wins.
 STYLES: tuple[Style, ...] = (STATUTE, POLICY)
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
@@ -202,13 +212,14 @@ def strip_units(text: str) -> str:
 
 
 def detect_style(document: Document) -> Style | None:
-    """The style whose clause level matches the most paragraphs (at least one), or None."""
-    best, best_count = None, 0
+    """The first style of STYLES whose clause level starts at least `min_clauses` paragraphs, or None.
+    Counting a statute's articles, not its `（一）` items: 广告法 has 74 articles and 95 items, and is a
+    statute whose items belong to their articles."""
     for style in STYLES:
         count = sum(bool(style.clause_level.pattern.match(p.text)) for p in document.paragraphs)
-        if count > best_count:
-            best, best_count = style, count
-    return best
+        if count >= style.min_clauses:
+            return style
+    return None
 
 
 def parse_document(document: Document) -> list[Clause]:
@@ -225,6 +236,7 @@ def _parse_with_style(document: Document, style: Style) -> list[Clause]:
     label = ""  # label of the open clause; "" for text outside any clause
     seen_heading = False
     empty: set[tuple[int, str]] = set()  # open headings with nothing under them yet
+    marked_depth = _marked_heading_depths(style, document)
 
     def close_chunk() -> None:
         if not chunk:
@@ -245,6 +257,8 @@ def _parse_with_style(document: Document, style: Style) -> list[Clause]:
 
     for paragraph in document.paragraphs:
         depth, found = _match_level(style, paragraph.text)
+        if depth is None and paragraph.heading_level is not None:
+            depth = marked_depth(paragraph.heading_level)
         if depth is None:
             chunk.append(paragraph.text)
             empty.clear()  # the open headings now have content under them
@@ -263,6 +277,26 @@ def _parse_with_style(document: Document, style: Style) -> list[Clause]:
     close_chunk()
     close_empty_headings(0)
     return clauses
+
+
+def _marked_heading_depths(style: Style, document: Document):
+    """Depth for a source-marked heading that matches no level: that of the document's patterned headings
+    with the same mark (`## 附则` beside `## 第七章 …`), else one below the nearest outer mark's, else the
+    outermost; never the clause level."""
+    known: dict[int, int] = {}
+    for paragraph in document.paragraphs:
+        depth, _ = _match_level(style, paragraph.text)
+        if paragraph.heading_level is not None and depth is not None and depth < len(style.levels) - 1:
+            known.setdefault(paragraph.heading_level, depth)
+    deepest = len(style.levels) - 2
+
+    def depth_of(mark: int) -> int:
+        if mark in known:
+            return known[mark]
+        outer = [known[m] for m in known if m < mark]
+        return min(max(outer) + 1, deepest) if outer else 0
+
+    return depth_of
 
 
 def _match_level(style: Style, text: str) -> tuple[int | None, str]:

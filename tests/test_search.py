@@ -89,3 +89,27 @@ def test_the_plan_clause_with_the_quantity_leads_and_the_law_article_follows(ass
     results = assistant.ask("企业要提供多少实习岗位？", k=5).results
     assert results[0].clause.label == "（十七）" and "2%" in results[0].highlight[0]
     assert "第五十条" in [r.clause.label for r in results]
+
+
+# -- fusion when a channel is absent (issue 12)
+
+def test_an_absent_channel_leaves_its_weight_to_its_family():
+    four = search.channel_weights(list(search.WEIGHTS))
+    assert four == search.WEIGHTS  # all channels present: the weights as tuned
+    three = search.channel_weights(["dense_clause", "bm25_clause", "bm25_sentence"])  # no sentence vectors
+    assert three["dense_clause"] == pytest.approx(search.WEIGHTS["dense_clause"] + search.WEIGHTS["dense_sentence"])
+    assert three["bm25_clause"] + three["bm25_sentence"] == pytest.approx(
+        search.WEIGHTS["bm25_clause"] + search.WEIGHTS["bm25_sentence"])
+
+
+def test_without_sentence_vectors_dense_keeps_its_vote(monkeypatch):
+    # clause 1 leads the dense channel clearly, clause 2 leads both lexical channels a little: with the
+    # four-channel weights applied to three channels BM25 had two thirds of the vote and clause 2 won
+    dense = {1: 0.90, 2: 0.80, 3: 0.79, 4: 0.78, 5: 0.77}
+    bm25 = {1: 9.0, 2: 12.0, 3: 8.0, 4: 7.0, 5: 6.0}
+    channels = {"dense_clause": dense, "bm25_clause": bm25, "bm25_sentence": dict(bm25)}
+    fused = search.fuse(channels)
+    assert max(fused, key=fused.get) == 1
+    monkeypatch.setattr(search, "RENORMALISE", False)
+    fused = search.fuse(channels)
+    assert max(fused, key=fused.get) == 2

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from qa.documents import Document, Paragraph, read_document
-from qa.structure import parse_departments, parse_document, split_sentences
+from qa.documents import Document, Paragraph, iter_corpus_files, read_document
+from qa.structure import STATUTE, detect_style, parse_departments, parse_document, split_sentences
 
 from .conftest import LAW, PLAN
 
@@ -136,3 +137,72 @@ def test_departments_parsing():
 
 def test_sentences_keep_punctuation_and_split_semicolons():
     assert split_sentences("甲。乙；丙！\n丁") == ["甲。", "乙；", "丙！", "丁"]
+
+
+# -- statutes: articles are the units, their enumerated items stay inside them (issue 12)
+
+def _shared_laws() -> Path | None:
+    """The national-law collection beside the checkout (../shared/laws from the main tree or a worktree)."""
+    here = Path(__file__).resolve().parent.parent
+    candidates = [Path(p) for p in [os.environ.get("QA_LAWS", "")] if p]
+    candidates += [here.parent / "shared" / "laws", here.parent.parent / "shared" / "laws"]
+    return next((p for p in candidates if p.is_dir()), None)
+
+
+LAWS = _shared_laws()
+needs_laws = pytest.mark.skipif(LAWS is None, reason="../shared/laws is not on this machine")
+
+
+def test_items_do_not_outvote_articles():
+    # three articles, five （一） items: a statute, the items inside article 2
+    clauses = parse_document(_doc("第一章 总则", "第一条 甲。", "第二条 下列情形：", "（一）子；", "（二）丑；",
+                                  "（三）寅；", "（四）卯；", "（五）辰。", "第三条 乙。"))
+    assert [(c.kind, c.label) for c in clauses] == [("article", "第一条"), ("article", "第二条"), ("article", "第三条")]
+    assert clauses[1].text.endswith("（五）辰。") and clauses[1].citation == "测试 › 第一章 总则 › 第二条"
+
+
+def test_article_reference_inside_a_policy_does_not_make_a_statute():
+    # a 第X条 mid-sentence, and a single stray article line, leave a policy a policy
+    clauses = parse_document(_doc("一、总则", "（一）目标。依照本法第十条执行。", "第十条 引文。", "（二）保障。"))
+    assert [c.label for c in clauses] == ["（一）", "（二）"]
+
+
+def test_marked_heading_without_pattern_opens_a_heading():
+    clauses = parse_document(Document(Path("t.md"), "测试", [
+        Paragraph("第七章 法律责任", 1), Paragraph("第五十条 甲。"),
+        Paragraph("附则", 1), Paragraph("第五十一条 本法自公布之日起施行。")], "0"))
+    assert [(c.label, c.path, c.text) for c in clauses] == [
+        ("第五十条", ["第七章 法律责任"], "第五十条 甲。"),
+        ("第五十一条", ["附则"], "第五十一条 本法自公布之日起施行。")]
+
+
+@needs_laws
+def test_advertising_law_is_cut_at_its_articles():
+    clauses = parse_document(read_document(LAWS / "行政法" / "广告法(2021-04-29).md"))
+    articles = [c for c in clauses if c.kind == "article"]
+    assert len(articles) == 74 and [c.kind for c in clauses if c.kind != "article"] == ["preamble"]
+    assert not any(c.label.startswith("（") for c in clauses)
+    nine = next(c for c in articles if c.label == "第九条")
+    assert nine.path == ["第二章 广告内容准则"] and nine.citation == "中华人民共和国广告法 › 第二章 广告内容准则 › 第九条"
+    assert "（三）使用“国家级”、“最高级”、“最佳”等用语；" in nine.sentences
+    assert nine.text.endswith("（十一）法律、行政法规规定禁止的其他情形。")
+
+
+@needs_laws
+def test_every_article_line_of_every_statute_starts_exactly_one_unit():
+    """Property over all of ../shared/laws: a document with two or more `第X条` lines is parsed as a statute,
+    and its article units start, in order, at exactly its article lines; no paragraph is lost."""
+    article = STATUTE.clause_level.pattern
+    statutes = 0
+    for path in iter_corpus_files(LAWS):
+        document = read_document(path)
+        lines = [p.text for p in document.paragraphs if article.match(p.text)]
+        if len(lines) < STATUTE.min_clauses:
+            continue
+        statutes += 1
+        assert detect_style(document) is STATUTE, path
+        clauses = parse_document(document)
+        assert [c.text.split("\n")[0] for c in clauses if c.kind == "article"] == lines, path
+        kept = "\n".join(c.text for c in clauses) + "\n" + "\n".join(h for c in clauses for h in c.path)
+        assert all(p.text in kept for p in document.paragraphs), path  # in a unit or in a heading path
+    assert statutes > 1000
