@@ -138,7 +138,7 @@ class Hit:
 # scoped search with no sentences), its weight goes to the present channels of its family, so each family
 # keeps the vote it was tuned with: without this, the weights tuned with four channels leave BM25 two thirds
 # of the vote over ~70,000 articles, and the hybrid falls below its own dense channel (issue 12).
-FAMILIES = {"dense_clause": "dense", "dense_sentence": "dense", "bm25_clause": "bm25", "bm25_sentence": "bm25"}
+FAMILIES = ranking.FAMILIES
 RENORMALISE = True
 # What a clause outside a channel's DEPTH best gets from that channel: "floor", the channel's lowest z (it
 # scored no better there than the last candidate), or "zero", the mean z, which ranked such a clause above

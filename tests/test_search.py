@@ -113,3 +113,15 @@ def test_without_sentence_vectors_dense_keeps_its_vote(monkeypatch):
     monkeypatch.setattr(search, "RENORMALISE", False)
     fused = search.fuse(channels)
     assert max(fused, key=fused.get) == 2
+
+
+def test_reranking_keeps_an_absent_channels_weight_in_its_family():
+    """Without sentence vectors the dense family's re-ranking weight stays with dense_clause (as in fusion)."""
+    z = ranking.channel_z({"dense_clause": {0: 0.9, 1: 0.5, 2: 0.1}, "bm25_clause": {0: 1.0, 1: 5.0, 2: 3.0},
+                           "bm25_sentence": {0: 1.0, 1: 5.0, 2: 3.0}}, 10)
+    q = ranking.view("问题", "问题", [], set())
+    clauses = [Clause("法", "法.md", [], f"第{i}条", "", "…", "article", ["…"]) for i in "一二三"]
+    rows = ranking.matrix([0, 1, 2], z, q, clauses, ranking.profiles(clauses))
+    column = {name: i for i, name in enumerate(ranking.FEATURES)}
+    assert list(rows[:, column["dense_sentence"]]) == list(rows[:, column["dense_clause"]])
+    assert rows[0, column["dense_clause"]] > rows[1, column["dense_clause"]] > rows[2, column["dense_clause"]]
