@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,12 +25,13 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                                 reason="Debian chromium is not installed (CI installs it)")
 
 
-@pytest.fixture(scope="module")
-def server(index_dir):
+@contextmanager
+def serving(index_dir: Path, corpus: Path, *extra: str) -> Iterator[str]:
+    """`qa serve` on a free loopback port, as a subprocess; its URL once it answers."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--index",
-                                str(index_dir), "--corpus", str(CORPUS)], stdout=subprocess.PIPE,
+                                str(index_dir), "--corpus", str(corpus), *extra], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -47,6 +50,12 @@ def server(index_dir):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(index_dir):
+    with serving(index_dir, CORPUS) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -203,29 +212,13 @@ def logged(page, index_dir, tmp_path_factory):
     """A second server, with the log on, in a new context of the browser the `page` fixture runs (one Playwright
     per process)."""
     log_dir = tmp_path_factory.mktemp("log")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--index",
-                                str(index_dir), "--corpus", str(CORPUS), "--log", str(log_dir)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("qa serve --log exited:\n" + process.stdout.read())
-                time.sleep(0.5)
+    with serving(index_dir, CORPUS, "--log", str(log_dir)) as url:
         context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
         chat_page = context.new_page()
         chat_page.goto(url)
         chat_page.wait_for_selector("#qa-question textarea", timeout=60_000)
         yield chat_page, log_dir
         context.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_conversation_feedback_and_log(logged):
@@ -276,26 +269,8 @@ def library_server(index_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("library")
     shutil.copytree(CORPUS, folder / "corpus", ignore=shutil.ignore_patterns("_*", "README.md"))
     shutil.copytree(index_dir, folder / "index")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--index",
-                                str(folder / "index"), "--corpus", str(folder / "corpus")],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("qa serve exited:\n" + process.stdout.read())
-                time.sleep(0.5)
-        else:
-            pytest.fail("qa serve did not start")
+    with serving(folder / "index", folder / "corpus") as url:
         yield url, folder
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _ask_new(page, question: str) -> list[str]:
