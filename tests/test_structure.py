@@ -183,7 +183,7 @@ def test_advertising_law_is_cut_at_its_articles():
     assert len(articles) == 74 and [c.kind for c in clauses if c.kind != "article"] == ["preamble"]
     assert not any(c.label.startswith("（") for c in clauses)
     nine = next(c for c in articles if c.label == "第九条")
-    assert nine.path == ["第二章 广告内容准则"] and nine.citation == "中华人民共和国广告法 › 第二章 广告内容准则 › 第九条"
+    assert nine.path == ["第二章 广告内容准则"] and nine.citation == "中华人民共和国广告法（2021-04-29） › 第二章 广告内容准则 › 第九条"
     assert "（三）使用“国家级”、“最高级”、“最佳”等用语；" in nine.sentences
     assert nine.text.endswith("（十一）法律、行政法规规定禁止的其他情形。")
 
