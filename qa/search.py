@@ -166,33 +166,23 @@ def fuse(channels: dict[str, dict[int, float]]) -> dict[int, float]:
     """Combine the channels' clause scores (see the module docstring for the method in use)."""
     fused: dict[int, float] = defaultdict(float)
     weights = channel_weights([name for name, scores in channels.items() if scores])
-    floors: dict[str, float] = {}  # per channel: the contribution of a clause it did not rank
-    for name, weight in weights.items():
-        scores = channels[name]
-        ranked = sorted(scores, key=scores.get, reverse=True)[:DEPTH]
-        if FUSION == "rrf":
+    if FUSION == "rrf":
+        for name, weight in weights.items():
+            ranked = sorted(channels[name], key=channels[name].get, reverse=True)[:DEPTH]
             for rank, clause in enumerate(ranked, start=1):
                 fused[clause] += weight / (RRF_K + rank)
-            continue
-        values = np.array([scores[c] for c in ranked])
-        if len(values) < 2 or values.std() == 0:  # nothing to standardise: the clauses still take part
-            for clause in ranked:
-                fused[clause] += 0.0
-            continue
-        # z-score among this channel's candidates: keeps how far ahead the best clause is, which ranks lose
-        z = (values - values.mean()) / values.std()
-        for clause, value in zip(ranked, z):
+        return fused
+    # z-score among each channel's candidates (the same z the re-ranking reads, ranking.channel_z): keeps how
+    # far ahead the best clause is, which ranks lose
+    z = ranking.channel_z({name: channels[name] for name in weights}, DEPTH)
+    for name, weight in weights.items():
+        for clause, value in z[name][0].items():
             fused[clause] += weight * value
-        if MISSING == "floor":
-            floors[name] = weight * float(z.min())
-    if floors:  # a clause a channel did not rank scores no better there than the channel's last candidate
-        ranked_by = {name: set(sorted(channels[name], key=channels[name].get, reverse=True)[:DEPTH]) for name in floors}
+    if MISSING == "floor":  # a clause a channel did not rank scores no better there than its last candidate
         for clause in fused:
-            fused[clause] += sum(f for name, f in floors.items() if clause not in ranked_by[name])
-    if FUSION != "rrf":  # a clause missing from a channel gets that channel's lowest contribution
-        floor = min(fused.values(), default=0.0)
-        fused = defaultdict(float, {c: v - floor for c, v in fused.items()})
-    return fused
+            fused[clause] += sum(weights[n] * z[n][1] for n in weights if clause not in z[n][0])
+    floor = min(fused.values(), default=0.0)  # shifted so that the lowest fused score is 0
+    return defaultdict(float, {c: v - floor for c, v in fused.items()})
 
 
 class Searcher:
