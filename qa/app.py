@@ -40,7 +40,7 @@ from .answer import Assistant, QuestionError
 from .conversation import ask as ask_in_context
 from .conversation import replay, resolver_of
 from .facts import Target, duties_by_document, duty_matrix
-from .index import Index, documents_of
+from .index import Index
 from .log import QuestionLog, Report, entry_of, report
 from .structure import Clause
 
@@ -331,13 +331,6 @@ class Live:
         return self.assistant.index.manifest.get("generation", "")
 
 
-def filter_choices(assistant: Assistant) -> list[str]:
-    """The chat's document filter: the documents' titles, or the assistant's labels where it names versions
-    apart (`document_labels`)."""
-    labels = getattr(assistant, "document_labels", None)
-    return labels() if labels else documents_of(assistant.index.clauses)
-
-
 def file_rows(records: list[dict[str, Any]], pending: list[Any]) -> list[list[Any]]:
     """The 文件 tab's table: work in progress and failures first, then the library's documents."""
     from .library import Entry, with_version_status
@@ -359,8 +352,6 @@ def new_conversation() -> dict[str, Any]:
 
 def build_app(assistant: Assistant, access: Access | None = None, corpus: Path | None = None,
               log: QuestionLog | None = None):
-    import gradio as gr
-
     access = access or Access()
     live = Live(assistant)
     clauses = assistant.index.clauses
@@ -541,8 +532,6 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> N
     """The 文件 tab: upload (several files at once), the library with each file's status, remove. Changes
     run in the library's background job; a timer shows their progress and, when a new index generation is
     in use, offers its documents in the chat's document filter."""
-    import gradio as gr
-
     from .documents import SUPPORTED
     from .library import Jobs
 
@@ -573,7 +562,7 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> N
         return f"正在移除 {file}……", table()
 
     def state() -> dict[str, Any]:
-        return {"generation": live.generation, "titles": filter_choices(live.assistant), "revision": jobs.revision}
+        return {"generation": live.generation, "titles": live.assistant.document_labels(), "revision": jobs.revision}
 
     def tick(seen: dict[str, Any], selected: list[str] | None):
         """Refresh the table when a status changed; on a new generation also the remove list and the chat's
@@ -615,8 +604,6 @@ def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth
            corpus: Path | None = None, log: QuestionLog | None = None):
     """Serve the app. `auth`: the login for everyone; `admin`: the administrator's login (changes documents,
     sees 统计); `read_only`: no 文件 tab. With neither login, everyone is the administrator (local use)."""
-    import gradio as gr
-
     access = Access(auth, admin, read_only)
     app = build_app(assistant, access, corpus, log)
     warm_up(assistant)

@@ -216,7 +216,7 @@ def format_report(report: dict[str, Any], title: str) -> str:
     modes = list(report["modes"])
     groups = ["overall", "colloquial"] + sorted(
         g for g in next(iter(report["modes"].values()))["table"] if g not in ("overall", "colloquial"))
-    header = f"| group | metric | n | " + " | ".join(modes) + " |"
+    header = "| group | metric | n | " + " | ".join(modes) + " |"
     lines = [f"### {title}", "", header, "|" + "---|" * (3 + len(modes))]
     for group in groups:
         for metric in METRICS:

@@ -20,7 +20,7 @@ from qa.documents import Document, DocumentError, Paragraph, read_document
 from qa.index import load_index, open_index, read_manifest
 from qa.structure import parse_document
 
-from .conftest import CORPUS, REPO
+from .conftest import CORPUS
 
 
 # ------------------------------------------------------------------------------------------ documents
