@@ -417,8 +417,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if not modes or any(m not in MODES for m in modes):
         raise QuestionError(f"--modes 只能是 {','.join(MODES)} 的组合")
-    if args.split and not set(args.split.split(",")) <= set(SPLITS) | {"all"}:
-        raise QuestionError(f"--split 只能是 {'、'.join(SPLITS)}、all 或其逗号分隔组合")
+    if args.split and not set(args.split.split(",")) <= set(SPLITS) | {"all", "train"}:
+        raise QuestionError(f"--split 只能是 {'、'.join(SPLITS)}、train（训练问题文件）、all 或其逗号分隔组合")
     print(run(_assistant(args), args.file, args.split, modes, calibrate_only=args.calibrate))
     return 0
 

@@ -53,18 +53,19 @@ def load_questions(path: Path) -> list[Question]:
     fields = Question.__dataclass_fields__
     with open(path, encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
-    return [Question(**{k: v for k, v in _as_eval_row(row).items() if k in fields}) for row in rows]
+    return [Question(**{k: v for k, v in _as_eval_row(row, n).items() if k in fields}) for n, row in enumerate(rows, 1)]
 
 
 # training kinds -> evaluation types (clause lookups and content questions are both scored as "fact")
 TRAINING_TYPES = {"clause": "fact", "general": "fact"}
 
 
-def _as_eval_row(row: dict[str, Any]) -> dict[str, Any]:
+def _as_eval_row(row: dict[str, Any], line: int) -> dict[str, Any]:
     if "type" in row or "kind" not in row:
         return row
-    return {**row, "type": TRAINING_TYPES.get(row["kind"], row["kind"]), "keys": [row["answer"]] if row.get("answer") else [],
-            "split": row.get("split", "train"), "colloquial": row.get("style") == "colloquial"}
+    return {"id": f"train-{line}", **row, "type": TRAINING_TYPES.get(row["kind"], row["kind"]),
+            "keys": [row["answer"]] if row.get("answer") else [], "split": row.get("split", "train"),
+            "colloquial": row.get("style") == "colloquial"}
 
 
 def clause_key(result: dict[str, Any]) -> tuple[str, str]:

@@ -113,7 +113,9 @@ def test_targets_match_the_hand_written_list(plan):
 
 
 def test_every_who_question_gets_exactly_the_right_departments(assistant):
-    for q in (q for q in QUESTIONS if q.type == "who" and q.departments is not None):
+    # test4 (issue 16's held-out set) is measured in eval/RESULTS.md, never asserted: a test on it would
+    # tune the method to it. The older splits stay as they were.
+    for q in (q for q in QUESTIONS if q.type == "who" and q.departments is not None and q.split != "test4"):
         data = assistant.ask(q.question).to_dict()
         assert data["answer"]["type"] == "units", q.question
         assert data["answer"]["units"] == q.departments, q.question

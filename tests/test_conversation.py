@@ -60,7 +60,8 @@ def test_standalone_questions_are_never_rewritten(assistant):
     contexts = [ask(assistant, q)[1] for q in ("（九）讲了什么？", "谁负责退役军人培训？", "市财政局负责哪些工作？",
                                                "双师型比例要达到多少？", "职业教育法第五十条讲了什么？")]
     assert {c.intent for c in contexts} == {"clause", "who", "duties", "number"}
-    questions = load_questions(REPO / "eval" / "questions.jsonl")
+    # test4 (issue 16's held-out set) is measured, never asserted: a test on it would tune the rules to it
+    questions = [q for q in load_questions(REPO / "eval" / "questions.jsonl") if q.split != "test4"]
     assert len(questions) > 300
     rewritten = [(c.question, q.question) for q in questions for c in contexts
                  if resolver.resolve(q.question, c).changed]

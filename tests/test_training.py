@@ -10,7 +10,7 @@ from safetensors.numpy import load_file
 from qa.cli import main
 from qa.model import (BASE_MODEL, DEFAULT_MODEL, apply_delta, base_model_dir, build_base_model, shipped_delta,
                       verify_model_dir)
-from qa.training import (OUTLINE, TrainingError, load_training_questions, load_units, passage_window,
+from qa.training import (OUTLINE, WINDOW, TrainingError, load_training_questions, load_units, passage_window,
                          training_pairs, validate)
 
 from .conftest import CORPUS, REPO
@@ -84,7 +84,11 @@ def test_window_is_short_and_keeps_the_answer():
     for q in questions[:200]:
         unit = store.unit(q.file, q.gold[0])
         window = passage_window(unit, q.answer)
-        assert q.answer in window and len(window) <= len(unit.text) + 200
+        assert q.answer in window
+        header = "\n".join([unit.doc, *unit.path]) + "\n"  # the passage's place, as the index writes it
+        assert window.startswith(header)
+        body = window[len(header):]
+        assert len(body) <= WINDOW + 62  # the lead sentence (≤ 60 characters and 「……」) and the window
 
 
 @pytest.mark.slow
@@ -137,3 +141,13 @@ def test_shipped_training_questions_are_valid_and_big_enough():
     evaluation = [json.loads(line) for line in (REPO / "eval/questions.jsonl").open(encoding="utf-8")]
     held_out = {r["question"] for r in evaluation if r["split"] in ("test3", "test4")}
     assert not held_out & {q.question for q in questions}
+
+
+def test_training_file_loads_for_evaluation(tmp_path):
+    from qa.evaluation import default_split, load_questions
+
+    questions = load_questions(write(tmp_path / "q.jsonl", GOOD))
+    assert [q.type for q in questions] == ["fact", "who", "fact", "overview", "out_of_scope"]
+    assert questions[0].keys == ["3年以上企业工作经历"] and questions[0].split == "train" and questions[0].colloquial
+    assert questions[3].gold == [OUTLINE] and not questions[4].in_scope
+    assert default_split(load_questions(REPO / "eval" / "questions.jsonl")) == "test4"
