@@ -122,7 +122,7 @@ def main() -> None:
     halves = {name: [i for i, q in enumerate(questions) if half(q) == name] for name in ("tune", "report")}
     held = set(json.loads((HERE / "train" / "heldout_laws.json").read_text(encoding="utf-8")))
     untrained = [i for i, q in enumerate(questions) if law_stem(q["file"]) in held]
-    trained = [i for i in range(len(questions)) if i not in set(untrained)]
+    trained = [i for i, q in enumerate(questions) if law_stem(q["file"]) not in held]
     print("split by document: " + ", ".join(f"{n} {len(ix)}" for n, ix in halves.items()))
 
     searchers = {mode: Searcher(assistant.index, embedder, mode=mode) for mode in search.MODES}

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from qa.answer import Assistant
-from qa.evaluation import calibrate, describe_calibration, load_questions
+from qa.evaluation import HELD_OUT, calibrate, describe_calibration, load_questions
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     splits = set(args.splits.split(","))
-    if splits & {"test3", "test4"}:
+    if splits & set(HELD_OUT):
         parser.error("test3 and test4 are held out: never used for fitting")
     questions = [q for q in load_questions(args.file) if q.split in splits]
     found = calibrate(single_threaded(Assistant(progress=False)), questions)
