@@ -86,9 +86,15 @@ class Delta:
 
 def shipped_delta(folder: Path | None = None) -> Delta | None:
     """The delta in qa/data/model-delta (None when none ships; QA_NO_DELTA=1 ignores it)."""
-    folder = folder or DELTA_DIR
+    if os.environ.get("QA_NO_DELTA") == "1":
+        return None
+    return _read_delta(folder or DELTA_DIR)
+
+
+@lru_cache(maxsize=4)  # checked once per process: the file is hashed, and it does not change under us
+def _read_delta(folder: Path) -> Delta | None:
     record_path, path = folder / "delta.json", folder / "delta.safetensors"
-    if os.environ.get("QA_NO_DELTA") == "1" or not record_path.is_file():
+    if not record_path.is_file():
         return None
     record = json.loads(record_path.read_text(encoding="utf-8"))
     if not path.is_file() or _sha256(path) != record["delta_sha256"]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .documents import DocumentError, read_document
+from .index import clause_passage, tokenize
 from .structure import Clause, parse_document
 
 KINDS = ("clause", "who", "duties", "number", "overview", "general", "out_of_scope")
@@ -171,8 +172,6 @@ def training_pairs(questions: list[TrainingQuestion], store: UnitStore) -> list[
     """(anchor, positive, negative) rows in file order; questions without one answering unit are skipped."""
     import bm25s
 
-    from .index import clause_passage, tokenize
-
     retrievers: dict[str, Any] = {}
     rows = []
     for q in questions:
@@ -195,8 +194,6 @@ def training_pairs(questions: list[TrainingQuestion], store: UnitStore) -> list[
 
 
 def _hard_negative(retriever: Any, q: TrainingQuestion, clauses: list[Clause], store: UnitStore) -> Clause | None:
-    from .index import tokenize
-
     gold = {id(store.unit(q.file, label)) for label in q.gold}
     tokens = tokenize(q.question) or ["的"]
     k = min(len(clauses), len(gold) + 5)
