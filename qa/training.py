@@ -19,10 +19,10 @@ Deterministic: fixed seed, fixed example order (the trainer's sampler is seeded)
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,8 +148,6 @@ def validate(questions: list[TrainingQuestion], store: UnitStore) -> list[str]:
 def passage_window(clause: Clause, answer: str, width: int = WINDOW) -> str:
     """The clause's place and a window of its text holding the answer; the lead sentence stays in front
     (it names the clause) when the window starts later. Same layout as the index's clause passage."""
-    from .index import clause_passage
-
     text = clause.text
     if len(text) > width:
         at = max(text.find(answer), 0) if answer else 0
@@ -233,30 +231,49 @@ def train(questions_path: Path, folders: list[Path], out: Path, settings: TrainS
     if len(rows) < settings.batch_size:
         raise TrainingError(f"可用于训练的问题只有 {len(rows)} 条，少于一个批次（{settings.batch_size}）")
     log(f"{len(questions)} 条问题，{len(rows)} 组训练样本（问题 / 答案段落 / 难负例）")
-    started = time.perf_counter()
-    model = _fit(rows, settings, out)
-    seconds = round(time.perf_counter() - started, 1)
-    delta = write_delta(model, settings.layers, out)
-    record = {
-        "format": DELTA_FORMAT, "base": base_fingerprint(), "layers": top_layers(settings.layers),
-        "delta_sha256": delta, "model_sha256": "", "command": command, "questions": str(questions_path),
-        "questions_sha256": _file_sha256(questions_path), "pairs": len(rows), "settings": settings.__dict__,
-        "seconds": seconds, "cpu": _cpu_name(), "torch_threads": settings.threads,
-    }
-    record["model_sha256"] = built_model_sha256(out, record)
-    (out / "delta.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from .model import file_sha256
+
+    # Everything is written into a work folder beside `out` and swapped in at the end: an interrupted or
+    # failed run leaves the delta that was there (the shipped one, by default) as it was.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".train-", dir=out.parent))
+    try:
+        started = time.perf_counter()
+        model = _fit(rows, settings, work)
+        seconds = round(time.perf_counter() - started, 1)
+        record = {
+            "format": DELTA_FORMAT, "base": base_fingerprint(), "layers": top_layers(settings.layers),
+            "delta_sha256": write_delta(model, settings.layers, work), "model_sha256": "", "command": command,
+            "questions": str(questions_path), "questions_sha256": file_sha256(questions_path),
+            "pairs": len(rows), "settings": settings.__dict__, "seconds": seconds, "cpu": _cpu_name(),
+            "torch_threads": settings.threads,
+        }
+        record["model_sha256"] = built_model_sha256(work, record)
+        (work / "delta.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _swap_in(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return record
+
+
+def _swap_in(work: Path, out: Path) -> None:
+    """Put the finished work folder in place of `out` (the old one is removed only once the new one is in)."""
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(work, out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def built_model_sha256(folder: Path, record: dict[str, Any]) -> str:
     """Apply the new delta to the base model once, as `qa model build` will: the checksum it must give."""
-    from .model import Delta, apply_delta, base_model_dir
+    from .model import Delta, apply_delta, base_model_dir, verify_model_dir
 
     delta = Delta(folder / "delta.safetensors", record["delta_sha256"], record["base"], record)
     target = folder / ".model-check"
     try:
-        apply_delta(base_model_dir(), delta, target)
-        return _file_sha256(target / "model.safetensors")
+        return verify_model_dir(apply_delta(base_model_dir(), delta, target))["files"]["model.safetensors"]
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
@@ -312,17 +329,15 @@ def write_delta(model: Any, layers: int, out: Path) -> str:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "delta.safetensors"
     save_file(dict(sorted(tensors.items())), str(path), metadata={"format": "pt"})
-    return _file_sha256(path)
+    from .model import file_sha256
+
+    return file_sha256(path)
 
 
 def base_fingerprint() -> str:
     from .model import base_model_dir, verify_model_dir
 
     return verify_model_dir(base_model_dir())["files"]["model.safetensors"]
-
-
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _cpu_name() -> str:

@@ -151,3 +151,19 @@ def test_training_file_loads_for_evaluation(tmp_path):
     assert questions[0].keys == ["3年以上企业工作经历"] and questions[0].split == "train" and questions[0].colloquial
     assert questions[3].gold == [OUTLINE] and not questions[4].in_scope
     assert default_split(load_questions(REPO / "eval" / "questions.jsonl")) == "test4"
+
+
+def test_a_failed_run_leaves_the_old_delta_as_it_was(tmp_path, monkeypatch):
+    out = tmp_path / "delta"
+    out.mkdir()
+    (out / "delta.json").write_text("old")
+
+    def broken(*_args):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr("qa.training._fit", broken)
+    path = write(tmp_path / "q.jsonl", GOOD * 12)
+    with pytest.raises(RuntimeError):
+        main(["model", "train", str(path), "--documents", str(CORPUS), "--out", str(out)])
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".train-")] == []
+    assert [p.name for p in out.iterdir()] == ["delta.json"] and (out / "delta.json").read_text() == "old"

@@ -40,7 +40,8 @@ def main(raw: Path, laws: Path) -> None:
     for path in sorted(raw.glob("*.jsonl")):
         writer = path.stem
         questions = load_training_questions(path)
-        bad = {int(p.split(" ")[1]) for p in validate(questions, load_units(questions, folders))}
+        store = load_units(questions, folders)
+        bad = {q.line for q in questions if validate([q], store)}
         for q in questions:
             key = normalise(q.question)
             stem = re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", Path(q.file).stem) if q.file else ""
