@@ -1,13 +1,17 @@
-"""Assemble the training questions of issue 16 from the writers' files.
+"""Assemble the training questions of issue 16 (or the fitting set of issue 17) from the writers' files.
 
     .venv/bin/python eval/_source/assemble_train.py [RAW_DIR] [--laws ../shared/laws]
+    .venv/bin/python eval/_source/assemble_train.py eval/_source/fit_raw --out eval/fit/questions.jsonl \
+        --split fit --exclude eval/train/questions.jsonl
 
 RAW_DIR (default eval/_source/train_raw) holds one JSONL file per writer, written to the instructions in
 eval/_source/train_writers.md (each writer read only the documents named in their task: the plan, the 2022
 职业教育法, or excerpts of sampled laws made by train_sample.py). Lines are kept when they pass
 `qa.training.validate` (the gold unit exists, the answer is inside it); dropped are exact duplicates, any
 question also in test3 or test4 (held out), and questions on the held-out laws (eval/train/heldout_laws.json).
-Writes eval/train/questions.jsonl (ids `<writer>-NNNN`) and prints the counts.
+Writes eval/train/questions.jsonl (ids `<writer>-NNNN`; --out another file, --split a split written into every
+row, --exclude drops questions also in that file, e.g. the fitting set drops training questions) and prints
+the counts.
 """
 from __future__ import annotations
 
@@ -32,9 +36,11 @@ def held_out_questions() -> set[str]:
     return {normalise(r["question"]) for r in rows if r["split"] in HELD_OUT}
 
 
-def main(raw: Path, laws: Path) -> None:
+def main(raw: Path, laws: Path, out: Path, split: str = "", exclude: Path | None = None) -> None:
     held_laws = set(json.loads((ROOT / "eval/train/heldout_laws.json").read_text(encoding="utf-8")))
     held_questions = held_out_questions()
+    if exclude:
+        held_questions |= {normalise(q.question) for q in load_training_questions(exclude)}
     folders = [ROOT / "corpus", laws]
     kept, seen, dropped = [], set(), Counter()
     for path in sorted(raw.glob("*.jsonl")):
@@ -54,20 +60,24 @@ def main(raw: Path, laws: Path) -> None:
             row = {"id": f"{writer}-{len(kept) + 1:04d}", "question": q.question, "doc": q.doc, "file": q.file,
                    "gold": q.gold, "answer": q.answer, "kind": q.kind, "style": q.style, **q.extra}
             row.pop("writer", None)
+            if split:
+                row["split"] = split
             kept.append(row)
-    out = ROOT / "eval/train/questions.jsonl"
     with out.open("w", encoding="utf-8") as fh:
         for row in kept:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     by_kind = Counter(r["kind"] for r in kept)
     colloquial = sum(r["style"] == "colloquial" for r in kept)
     docs = len({r["file"] for r in kept if r["file"]})
-    print(f"{len(kept)} questions -> {out.relative_to(ROOT)}; dropped {dict(dropped)}")
+    print(f"{len(kept)} questions -> {out}; dropped {dict(dropped)}")
     print(f"kinds {dict(by_kind)}; colloquial {colloquial / len(kept):.2f}; documents {docs}")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    laws = Path(args[args.index("--laws") + 1]) if "--laws" in args else ROOT.parent / "shared" / "laws"
-    positional = [a for a in args if not a.startswith("--") and a != str(laws)]
-    main(Path(positional[0]) if positional else ROOT / "eval/_source/train_raw", laws)
+    options = {a: args[i + 1] for i, a in enumerate(args) if a.startswith("--")}
+    positional = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or not args[i - 1].startswith("--"))]
+    main(Path(positional[0]) if positional else ROOT / "eval/_source/train_raw",
+         Path(options.get("--laws", ROOT.parent / "shared" / "laws")),
+         Path(options.get("--out", ROOT / "eval/train/questions.jsonl")), options.get("--split", ""),
+         Path(options["--exclude"]) if "--exclude" in options else None)
