@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .classifier import OUT_OF_SCOPE, QuestionClassifier, load_classifier, route
 from .facts import TARGET, Target, duties, extract_targets, resolve_department
 from .index import Index, open_index
 from .intent import (ARTICLE_REF, CLAUSE_REF, KIND_REFERENCE, LAW_NAME, NUMBER, OVERVIEW, PART_REF, WHO, Intent,
@@ -30,10 +31,12 @@ from .structure import Clause
 MAX_QUESTION_CHARS = 500  # longer input is cut: the model reads 512 tokens and nobody asks that much
 REPO = Path(__file__).resolve().parent.parent
 NOT_FOUND = "文件中未找到相关内容"
-# Decline rule: a logistic model over the search's signals (Searcher.signals: topic-word coverage, best dense
-# cosine and its z-score among the question's cosines, best BM25 per topic word, idf of the topic words the
-# first clause lacks), fitted and given its threshold on the fitting splits by `eval/learn_decline.py`
-# (qa.evaluation.calibrate; qa/data/decline.json; figures in eval/RESULTS.md).
+# Decline rule: a logistic model over the question classifier's out-of-scope probability and the search's
+# signals (Searcher.signals: topic-word coverage, best dense cosine and its z-score among the question's
+# cosines, best BM25 per topic word, idf of the rarest topic word the documents never use), fitted and given
+# its threshold by cross-validation on the fitting questions by `eval/learn_decline.py` (qa.evaluation.calibrate;
+# qa/data/decline.json holds one model per feature set available: with the classifier, and without it for a
+# model the classifier was not fitted on; figures in eval/RESULTS.md).
 COVERAGE_MIN = 0.367  # the former rule (coverage alone), kept for comparison in qa.evaluation.calibrate
 WHO_MIN = 0.8  # 由谁实施: a department list answers only when its clause scores this close to the first result
 BOTH_STRONG = 0.97  # a second clause whose fused score is this close to the first is also "responsible"
@@ -47,19 +50,25 @@ DOCUMENT_WORDS = set("方案 文件 政策 这份 整个 全文 部分 内容 �
 
 
 @lru_cache(maxsize=1)
-def decline_model() -> dict[str, Any]:
-    return json.loads(resources.files("qa").joinpath("data", "decline.json").read_text(encoding="utf-8"))
+def decline_models() -> list[dict[str, Any]]:
+    return json.loads(resources.files("qa").joinpath("data", "decline.json").read_text(encoding="utf-8"))["models"]
+
+
+def decline_model(signals: dict[str, float]) -> dict[str, Any]:
+    """The first shipped decline model whose features the signals have (the classifier's probability is
+    absent when the classifier was not fitted on the model in use)."""
+    return next(m for m in decline_models() if set(m["features"]) <= set(signals))
 
 
 def out_of_scope_probability(signals: dict[str, float], model: dict[str, Any] | None = None) -> float:
     """The decline model's probability that the documents do not speak of the question."""
-    model = model or decline_model()
+    model = model or decline_model(signals)
     x = (np.array([signals[f] for f in model["features"]]) - model["mean"]) / model["scale"]
     return float(1 / (1 + np.exp(-(x @ np.array(model["coef"]) + model["intercept"]))))
 
 
 def declines(signals: dict[str, float], model: dict[str, Any] | None = None) -> bool:
-    model = model or decline_model()
+    model = model or decline_model(signals)
     return out_of_scope_probability(signals, model) >= model["threshold"]
 
 
@@ -183,9 +192,11 @@ class Assistant:
 
     def __init__(self, index_dir: Path | None = None, corpus: Path | None = None, model: str | None = None,
                  mode: str = "hybrid", rebuild: bool = True, progress: bool = True, say: Any = None,
-                 embedder: Any = None):
+                 embedder: Any = None, classifier: bool = True):
         self.embedder = embedder or load_embedder(model)
         self.mode = mode
+        # the learned question classifier, when it was fitted on this model's embeddings (else the rules)
+        self.classifier: QuestionClassifier | None = load_classifier(self.embedder.fingerprint) if classifier else None
         self.use_index(open_index(Path(index_dir or default_index()), Path(corpus or default_corpus()),
                                   self.embedder, rebuild=rebuild, progress=progress, say=say))
 
@@ -223,7 +234,7 @@ class Assistant:
         titles, versions = self._scope(text, docs, all_versions, notes)
         clauses = [c for c in self.index.clauses if (titles is None or c.doc in titles)
                    and (versions is None or (c.doc, c.version) in versions)]
-        intent = self.intent_of(text, clauses)
+        intent, kinds = self.understand(text, clauses)
         if intent.kind == "clause":
             found = lookup(clauses, intent)
             if found:
@@ -232,17 +243,19 @@ class Assistant:
         if intent.kind == "duties":
             return self._duties_answer(text, duties(intent.department, clauses), intent.department, notes)
         if intent.kind == "overview":
-            if not self.topic_left(text):
+            if self.asks_outline(text, clauses):
                 return self._outline_answer(text, titles, clauses, k, notes)
             intent = Intent("general")  # "企业参与有哪几个方面": a topic, not the whole document
         hits, signals = self.searcher.search_with_signals(text, k=k, docs=titles, versions=versions)
+        if kinds:
+            signals[OUT_OF_SCOPE] = kinds[OUT_OF_SCOPE]
         weak = not hits or declines(signals)
         results = [result_of(self.index, h, weak) for h in hits]
         if results and (titled := titled_clause(text, clauses)):
             results = lead_clause(results, titled)
         answer = Answer(text, results, intent=intent.kind, notes=notes, signals=signals)
         if weak:
-            answer.direct = Direct("none", NOT_FOUND)
+            answer.direct = Direct("none", declined_text(results))
         elif intent.kind == "who" and (direct := self._who(text, results)):
             answer.direct = direct  # the clauses whose 责任单位 answer the question lead the list
             answer.results = [r for r in results if r.clause in direct.clauses] + \
@@ -253,6 +266,14 @@ class Assistant:
             answer.direct = Direct("passages", results[0].highlight[0] if results[0].highlight else "",
                                    clauses=[results[0].clause])
         return answer
+
+    def asks_outline(self, text: str, clauses: list[Clause]) -> bool:
+        """Whether an overview question is answered by the outline: not when it names a clause by its title
+        (「这个方案的总体目标是什么」 asks for （二）总体目标), and under the rule tables not when it names a topic
+        besides the document (the classifier has learned "企业参与有哪几个方面" from "方案有哪几个方面")."""
+        if titled_clause(text, clauses):
+            return False
+        return self.classifier is not None or not self.topic_left(text)
 
     def topic_left(self, text: str) -> list[str]:
         """The topic words of an overview question besides the overview words, the names of documents and
@@ -307,8 +328,17 @@ class Assistant:
         return titles, (None if allowed == set(self.versions) else allowed)
 
     def intent_of(self, text: str, clauses: list[Clause] | None = None) -> Intent:
+        return self.understand(text, clauses)[0]
+
+    def understand(self, text: str, clauses: list[Clause] | None = None) -> tuple[Intent, dict[str, float]]:
+        """The intent the answer follows, and the classifier's probability of each kind ({} without one: the
+        rule tables of qa/intent.py decide)."""
         clauses = self.index.clauses if clauses is None else clauses
-        return classify(text, resolve_department(text, clauses))
+        department = resolve_department(text, clauses)
+        if self.classifier is None:
+            return classify(text, department), {}
+        kinds = self.classifier.kind_probabilities(text, self.embedder)
+        return route(text, kinds, department), kinds
 
     # -- direct answers
 
@@ -480,6 +510,14 @@ def outline(title: str, clauses: list[Clause]) -> str:
             items = "；".join(f"{c.label}{c.title}" for c in own)
             lines.append(f"{part}：{items}" if part else items)
     return "\n".join(lines)
+
+
+def declined_text(results: list[Result], shown: int = 2) -> str:
+    """「未找到」, and what the documents do say nearby: the titles of the nearest clauses (shown as weak)."""
+    near = list(dict.fromkeys(r.clause.label + r.clause.title if r.clause.kind == "clause"
+                              else f"《{short_title(r.clause.doc)}》{r.clause.label}{r.clause.title}"
+                              for r in results[:shown]))
+    return f"{NOT_FOUND}；文件中相近的内容有：{'、'.join(near)}" if near else NOT_FOUND
 
 
 def render_text(answer: Answer) -> str:

@@ -1,5 +1,5 @@
 """Command line: `qa build`, `qa ask`, `qa chat`, `qa serve`, `qa log`, `qa docs`, `qa add`, `qa remove`, `qa model build`,
-`qa model train`.
+`qa model train`, `qa classifier train`.
 
 User mistakes (bad documents, missing index, empty question, unknown model) end with a one-line Chinese
 message on stderr and exit code 1, never a traceback.
@@ -24,10 +24,11 @@ from .log import LogError, QuestionLog, default_log_dir
 from .metadata import mark_superseded
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
 from .search import MODES
+from .classifier import ClassifierError
 from .training import TrainingError
 
 USER_ERRORS = (DocumentError, IndexUnusable, ModelError, QuestionError, ExportError, LogError, LibraryError,
-               TrainingError)
+               TrainingError, ClassifierError)
 
 
 def say(message: str) -> None:
@@ -138,6 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     model_train.add_argument("--max-steps", type=int, default=-1, help="最多训练步数（试跑用）")
     model_train.add_argument("--check", action="store_true", help="只检查问题文件，不训练")
     model_train.set_defaults(func=cmd_model_train)
+    classifier = sub.add_parser("classifier", help="问题类型分类器（见 qa/classifier.py）")
+    classifier_sub = classifier.add_subparsers(dest="classifier_command", required=True)
+    classifier_train = classifier_sub.add_parser("train", help="用训练问题拟合问题类型分类器（交叉验证选参数）")
+    classifier_train.add_argument("questions", type=Path, nargs="*",
+                                  default=[REPO / "eval" / "train" / "questions.jsonl", REPO / "eval" / "train" / "kinds.jsonl"],
+                                  help="问题文件（JSONL，格式见 eval/train/README.md；默认 eval/train 的两个训练文件）")
+    classifier_train.add_argument("--out", type=Path, default=None, help="写出权重的文件夹（默认 qa/data）")
+    classifier_train.add_argument("--model", default=None, help="读取问题向量的模型（默认：内置模型）")
+    classifier_train.set_defaults(func=cmd_classifier_train)
     return parser
 
 
@@ -450,6 +460,20 @@ def cmd_model_train(args: argparse.Namespace) -> int:
                    command="qa " + " ".join(sys.argv[1:]))
     say(f"训练完成：{record['pairs']} 组样本，{record['seconds']} 秒；增量 {record['delta_sha256'][:12]}…"
         "；运行 `qa model build` 生成模型")
+    return 0
+
+
+def cmd_classifier_train(args: argparse.Namespace) -> int:
+    from .answer import clean_question
+    from .classifier import data_folder, train
+
+    if missing := [str(p) for p in args.questions if not p.is_file()]:
+        raise TrainingError(f"问题文件不存在：{'、'.join(missing)}")
+    record = train(args.questions, load_embedder(args.model), args.out or data_folder(),
+                   clean=lambda q: clean_question(q)[0], command="qa " + " ".join(sys.argv[1:]), say=say)
+    cv = record["cross_validated"]
+    say(f"分类器已写出：{record['count']} 条问题，交叉验证准确率 {cv['accuracy']:.3f}（C={record['c']}，"
+        f"向量权重 {cv['embedding_weight']}），{record['seconds']} 秒")
     return 0
 
 

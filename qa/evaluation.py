@@ -143,17 +143,25 @@ def evaluate(assistant: Assistant, questions: list[Question], modes: tuple[str, 
     return report
 
 
-DECLINE_FEATURES = ("coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf")  # Searcher.signals
-# The feature sets compared by cross-validation (eval/learn_decline.py); the best one is shipped.
+DECLINE_FEATURES = ("coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf",  # Searcher.signals
+                    "out_of_scope")  # the question classifier's probability (qa/classifier.py), when it is used
+# The feature sets compared by cross-validation (eval/learn_decline.py); the best one is shipped, one with
+# the classifier and one without (for a model the classifier was not fitted on).
 DECLINE_SETS = (("coverage",), ("coverage", "unmatched_idf"), ("coverage", "dense_max", "dense_z"),
-                ("coverage", "bm25_max", "unmatched_idf"), DECLINE_FEATURES)
+                ("coverage", "bm25_max", "unmatched_idf"), DECLINE_FEATURES[:5])
+CLASSIFIER_DECLINE_SETS = (("out_of_scope",), ("out_of_scope", "coverage"),
+                           ("out_of_scope", "coverage", "unmatched_idf"),
+                           ("out_of_scope", "coverage", "dense_max", "dense_z"),
+                           ("out_of_scope", "coverage", "dense_max", "dense_z", "unmatched_idf"), DECLINE_FEATURES)
 MAX_WRONGLY_DECLINED = 0.01  # share of in-scope fitting questions the chosen threshold may decline (target: 2 %)
 
 
-def decline_signals(assistant: Assistant, questions: list[Question], features: tuple[str, ...] = DECLINE_FEATURES
+def decline_signals(assistant: Assistant, questions: list[Question], features: tuple[str, ...] | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """The decline rule's inputs for the questions answered by search (structural answers — clause lookup,
-    duties, outline — are never declined and do not count), and whether each is out of scope."""
+    duties, outline — are never declined and do not count), and whether each is out of scope. `features`:
+    DECLINE_FEATURES, less the classifier's when the assistant has none."""
+    features = features or (DECLINE_FEATURES if assistant.classifier else DECLINE_FEATURES[:5])
     rows, labels = [], []
     for q in questions:
         signals = assistant.ask(q.question, k=10).signals
@@ -188,15 +196,17 @@ def decline_errors(model: dict[str, Any], x: np.ndarray, y: np.ndarray) -> tuple
 
 
 def calibrate(assistant: Assistant, questions: list[Question], folds: int = 5) -> dict[str, Any]:
-    """For each feature set of DECLINE_SETS: a `folds`-fold cross-validated estimate (stratified; each fold
-    scored by a model fitted on the others). The set with the most out-of-scope questions declined under
-    cross-validation while declining at most 2 % of the in-scope ones (then fewer in-scope declined, then
-    fewer features) is fitted on all the questions. The former coverage-only rule is reported beside it."""
-    x, y = decline_signals(assistant, questions)
+    """For each feature set (CLASSIFIER_DECLINE_SETS when the assistant has its classifier, else
+    DECLINE_SETS): a `folds`-fold cross-validated estimate (stratified; each fold scored by a model fitted on
+    the others). The set with the most out-of-scope questions declined under cross-validation while declining
+    at most 2 % of the in-scope ones (then fewer in-scope declined, then fewer features) is fitted on all the
+    questions. The former coverage-only rule is reported beside it."""
+    x, y = decline_signals(assistant, questions)  # columns: DECLINE_FEATURES, or its first five
+    candidates = CLASSIFIER_DECLINE_SETS if assistant.classifier else DECLINE_SETS
     order = np.random.default_rng(0).permutation(len(y))
     out_ids, in_ids = order[y[order]], order[~y[order]]  # stratified: every fold has both kinds
     sets = {}
-    for features in DECLINE_SETS:
+    for features in candidates:
         cols = x[:, [DECLINE_FEATURES.index(f) for f in features]]
         cv_oos = cv_in = 0
         for f in range(folds):

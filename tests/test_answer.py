@@ -148,21 +148,25 @@ def test_clause_lookup(assistant, question, labels):
 
 
 def test_out_of_scope_declined_and_in_scope_answered(assistant):
-    """On tune and dev (part of what the rule was fitted on) it makes no more errors than calibration reported
-    (eval/learn_decline.py) and no more; the held-out test3 split's figures are in eval/RESULTS.md."""
-    wrong = {"in_scope_declined": [], "out_of_scope_kept": []}
-    for q in QUESTIONS:
-        if q.split in ("tune", "dev"):
-            declined = assistant.ask(q.question).to_dict()["answer"]["type"] == "none"
-            if declined == q.in_scope:
-                wrong["in_scope_declined" if q.in_scope else "out_of_scope_kept"].append(q.question)
-    assert len(wrong["in_scope_declined"]) <= 3 and len(wrong["out_of_scope_kept"]) <= 4, wrong
+    """On the fitting questions (tune, dev, test and the fitting set: what the decline model was fitted on,
+    eval/learn_decline.py) it declines at most 2 % of the in-scope questions and most out-of-scope ones, as
+    calibration reported; the held-out test3/test4 figures are in eval/RESULTS.md."""
+    fitting = [q for q in QUESTIONS if q.split in ("tune", "dev", "test")] + \
+        load_questions(REPO / "eval" / "fit" / "questions.jsonl")
+    declined = {"in": 0, "out": 0}
+    for q in fitting:
+        if assistant.ask(q.question).to_dict()["answer"]["type"] == "none":
+            declined["in" if q.in_scope else "out"] += 1
+    n_out = sum(not q.in_scope for q in fitting)
+    assert declined["in"] <= 0.02 * (len(fitting) - n_out) and declined["out"] >= 0.7 * n_out, declined
 
 
 def test_declined_answer_still_shows_weak_matches(assistant):
     data = assistant.ask("明天的天气怎么样？").to_dict()
-    assert data["answer"] == {"type": "none", "text": "文件中未找到相关内容", "units": [], "clauses": [], "targets": []}
+    assert data["answer"]["type"] == "none" and data["answer"]["text"].startswith("文件中未找到相关内容；文件中相近的内容有：")
     assert data["results"] and all(r["weak"] for r in data["results"])
+    first = data["results"][0]  # the message names what the documents say nearby: the nearest clause
+    assert first["label"] + first["title"] in data["answer"]["text"] or first["label"] in data["answer"]["text"]
 
 
 def test_duties_and_targets_commands(capsys):
@@ -214,4 +218,4 @@ def test_a_question_naming_a_clause_title_gets_that_clause(assistant, question, 
 def test_a_declined_answer_keeps_its_signals_visible(assistant):
     answer = assistant.ask("个人所得税起征点是多少？")
     assert answer.direct.type == "none" and all(r.weak for r in answer.results)
-    assert set(answer.signals) == {"coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf"}
+    assert set(answer.signals) == {"coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf", "out_of_scope"}

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from qa.cli import main
-from qa.evaluation import FITTING, OUTLINE, SPLITS, Question, calibrate, default_split, load_questions, run, score_question
+from qa.evaluation import (CLASSIFIER_DECLINE_SETS, DECLINE_SETS, FITTING, OUTLINE, SPLITS, Question, calibrate,
+                           default_split, load_questions, run, score_question)
 
 from .conftest import CORPUS, REPO
 
@@ -107,7 +108,14 @@ def test_calibration_counts_errors(assistant, small_set):
     found = calibrate(assistant, questions + questions, folds=2)  # twice: each fold sees both classes
     assert found["out_of_scope"] == 2 and found["in_scope"] == 6
     assert found["fitted"] == (2, 0)  # (out of scope declined, in scope declined)
-    assert found["model"]["features"][0] == "coverage" and len(found["sets"]) == 5
+    # with the classifier every compared set reads its out-of-scope probability; without it, none can
+    assert "out_of_scope" in found["model"]["features"] and len(found["sets"]) == len(CLASSIFIER_DECLINE_SETS)
+    classifier, assistant.classifier = assistant.classifier, None
+    try:
+        rules = calibrate(assistant, questions + questions, folds=2)
+    finally:
+        assistant.classifier = classifier
+    assert "out_of_scope" not in rules["model"]["features"] and len(rules["sets"]) == len(DECLINE_SETS)
 
 
 def test_overview_gold_is_the_outline_and_the_newest_held_out_split_is_the_default():

@@ -3,15 +3,18 @@
     .venv/bin/python eval/_source/assemble_train.py [RAW_DIR] [--laws ../shared/laws]
     .venv/bin/python eval/_source/assemble_train.py eval/_source/fit_raw --out eval/fit/questions.jsonl \
         --split fit --exclude eval/train/questions.jsonl
+    .venv/bin/python eval/_source/assemble_train.py eval/_source/kinds_raw --out eval/train/kinds.jsonl \
+        --exclude eval/train/questions.jsonl,eval/fit/questions.jsonl
 
 RAW_DIR (default eval/_source/train_raw) holds one JSONL file per writer, written to the instructions in
 eval/_source/train_writers.md (each writer read only the documents named in their task: the plan, the 2022
 职业教育法, or excerpts of sampled laws made by train_sample.py). Lines are kept when they pass
-`qa.training.validate` (the gold unit exists, the answer is inside it); dropped are exact duplicates, any
+`qa.training.validate` (the gold unit exists, the answer is inside it); dropped are questions without a letter or
+digit (「？」: the product asks for words), exact duplicates, any
 question also in test3 or test4 (held out), and questions on the held-out laws (eval/train/heldout_laws.json).
 Writes eval/train/questions.jsonl (ids `<writer>-NNNN`; --out another file, --split a split written into every
-row, --exclude drops questions also in that file, e.g. the fitting set drops training questions) and prints
-the counts.
+row, --exclude drops questions also in those files (comma-separated), e.g. the fitting set drops training
+questions) and prints the counts.
 """
 from __future__ import annotations
 
@@ -36,11 +39,11 @@ def held_out_questions() -> set[str]:
     return {normalise(r["question"]) for r in rows if r["split"] in HELD_OUT}
 
 
-def main(raw: Path, laws: Path, out: Path, split: str = "", exclude: Path | None = None) -> None:
+def main(raw: Path, laws: Path, out: Path, split: str = "", exclude: list[Path] = ()) -> None:
     held_laws = set(json.loads((ROOT / "eval/train/heldout_laws.json").read_text(encoding="utf-8")))
     held_questions = held_out_questions()
-    if exclude:
-        held_questions |= {normalise(q.question) for q in load_training_questions(exclude)}
+    for path in exclude:
+        held_questions |= {normalise(q.question) for q in load_training_questions(path)}
     folders = [ROOT / "corpus", laws]
     kept, seen, dropped = [], set(), Counter()
     for path in sorted(raw.glob("*.jsonl")):
@@ -51,7 +54,7 @@ def main(raw: Path, laws: Path, out: Path, split: str = "", exclude: Path | None
         for q in questions:
             key = normalise(q.question)
             stem = re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", Path(q.file).stem) if q.file else ""
-            reason = ("invalid" if q.line in bad else "held-out question" if key in held_questions
+            reason = ("invalid" if q.line in bad else "no text" if not any(ch.isalnum() for ch in q.question) else "held-out question" if key in held_questions
                       else "held-out law" if stem in held_laws else "duplicate" if (key, q.doc) in seen else "")
             if reason:
                 dropped[reason] += 1
@@ -80,4 +83,4 @@ if __name__ == "__main__":
     main(Path(positional[0]) if positional else ROOT / "eval/_source/train_raw",
          Path(options.get("--laws", ROOT.parent / "shared" / "laws")),
          Path(options.get("--out", ROOT / "eval/train/questions.jsonl")), options.get("--split", ""),
-         Path(options["--exclude"]) if "--exclude" in options else None)
+         [Path(p) for p in options["--exclude"].split(",")] if "--exclude" in options else [])
