@@ -1,7 +1,10 @@
 """Fit the re-ranking weights of qa/ranking.py on the fitting splits, and estimate by 5-fold cross-validation
 what the re-ranking is worth against the plain fusion and BM25-only.
 
-    .venv/bin/python eval/learn_ranking.py [eval/questions.jsonl] [--splits tune,dev,test] [--folds 5] [--write]
+    .venv/bin/python eval/learn_ranking.py [FILE ...] [--splits tune,dev,test,fit] [--folds 5] [--write]
+
+FILE defaults to eval/questions.jsonl and eval/fit/questions.jsonl (the fitting set: questions the fine-tuned
+model never saw, so its dense scores are those of a user's question, not of a training question).
 
 Model: a conditional logit over each question's candidates (the RERANK_DEPTH best fused clauses): the
 probability of a clause is softmax(w · features) among them, and w maximises the log-probability of the gold
@@ -30,6 +33,7 @@ from qa.answer import Assistant, clean_question
 from qa.evaluation import HELD_OUT, Question, load_questions, score_question
 
 REPO = Path(__file__).resolve().parent.parent
+SHIPPED = ranking.weights  # the weights in qa/data/ranking.json (the cross-validation below swaps the function)
 
 
 def single_threaded(assistant: Assistant) -> Assistant:
@@ -50,16 +54,19 @@ def candidates(assistant: Assistant, q: Question) -> tuple[np.ndarray, np.ndarra
     clauses = [c for c in assistant.index.clauses if docs is None or c.doc in docs]
     if assistant.intent_of(text, clauses).kind in ("clause", "duties"):
         return None
-    order, _, channels, _ = assistant.searcher.fused(text, 10, docs, versions)
+    query = assistant.topic_of(text)  # as Assistant.ask searches: without the words naming a document
+    order, _, channels, _ = assistant.searcher.fused(query, 10, docs, versions)
     head = order[:ranking.RERANK_DEPTH]
     gold = np.array([(assistant.index.clauses[c].doc, assistant.index.clauses[c].label or assistant.index.clauses[c].title)
                      in {(q.doc, g) for g in q.gold} for c in head])
     if not gold.any():
         return None
-    return assistant.searcher.rank_matrix(text, head, channels), gold
+    return assistant.searcher.rank_matrix(query, head, channels), gold
 
 
 def fit(data: list[tuple[np.ndarray, np.ndarray]], penalty: float) -> np.ndarray:
+    """A conditional logit: per item (candidates x features, gold mask), softmax(x @ w) over its candidates;
+    w maximises the log-probability of the gold ones minus penalty/2 · |w|² (also eval/learn_sentences.py)."""
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = penalty * w @ w / 2, penalty * w
         for x, gold in data:
@@ -71,13 +78,21 @@ def fit(data: list[tuple[np.ndarray, np.ndarray]], penalty: float) -> np.ndarray
             grad = grad - (pg - p) @ x
         return total, grad
 
-    start = np.zeros(len(ranking.FEATURES))
+    start = np.zeros(data[0][0].shape[1])
     return minimize(loss, start, jac=True, method="L-BFGS-B").x
 
 
+# Features the fitting questions cannot teach: the bundled corpus has no document of a named place, so the
+# place preference (a question naming 上海 prefers Shanghai's document) keeps the weights it has now.
+KEPT = ("place", "other_place")
+
+
 def scaled(w: np.ndarray) -> np.ndarray:
+    """Channel weights summing as search.WEIGHTS do; the KEPT features at their shipped weights."""
     channels = w[:len(ranking.CHANNELS)].sum()
-    return w * (sum(search.WEIGHTS.values()) / channels) if channels > 0 else w
+    w = w * (sum(search.WEIGHTS.values()) / channels) if channels > 0 else w
+    shipped = SHIPPED()
+    return np.array([shipped[i] if name in KEPT else v for i, (name, v) in enumerate(zip(ranking.FEATURES, w))])
 
 
 def run(assistant: Assistant, questions: list[Question]) -> list[dict[str, float]]:
@@ -106,8 +121,9 @@ def cache_queries(assistant: Assistant) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("file", nargs="?", type=Path, default=Path(__file__).parent / "questions.jsonl")
-    parser.add_argument("--splits", default="tune,dev,test")
+    parser.add_argument("files", nargs="*", type=Path,
+                        default=[Path(__file__).parent / "questions.jsonl", Path(__file__).parent / "fit" / "questions.jsonl"])
+    parser.add_argument("--splits", default="tune,dev,test,fit")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -116,7 +132,8 @@ def main() -> None:
         parser.error("test3 and test4 are held out: never used for fitting")
     assistant = single_threaded(Assistant(progress=False))
     indexed = {c.doc for c in assistant.index.clauses}  # a training file also has questions on other laws
-    questions = [q for q in load_questions(args.file) if q.split in splits and q.in_scope and q.doc in indexed]
+    questions = [q for path in args.files for q in load_questions(path)
+                 if q.split in splits and q.in_scope and q.doc in indexed]
     cache_queries(assistant)
     data = {q.id: candidates(assistant, q) for q in questions}
     print(f"{len(questions)} in-scope questions of {sorted(splits)}; "

@@ -246,7 +246,7 @@ class Assistant:
             if self.asks_outline(text, clauses):
                 return self._outline_answer(text, titles, clauses, k, notes)
             intent = Intent("general")  # "企业参与有哪几个方面": a topic, not the whole document
-        hits, signals = self.searcher.search_with_signals(text, k=k, docs=titles, versions=versions)
+        hits, signals = self.searcher.search_with_signals(self.topic_of(text), k=k, docs=titles, versions=versions)
         if kinds:
             signals[OUT_OF_SCOPE] = kinds[OUT_OF_SCOPE]
         weak = not hits or declines(signals)
@@ -266,6 +266,15 @@ class Assistant:
             answer.direct = Direct("passages", results[0].highlight[0] if results[0].highlight else "",
                                    clauses=[results[0].clause])
         return answer
+
+    def topic_of(self, text: str) -> str:
+        """What a question asks, without the words that name its document: the name selects the document
+        (see _scope) and the rest ranks inside it. Left in, a law's name matches most of its articles
+        (「职业教育法什么时候开始施行？」 put 第三条 first over all laws, not the article on 施行)."""
+        rest = text
+        for words in document_words(text, self.kinds):
+            rest = rest.replace(words, " ")
+        return " ".join(rest.split()) if content_terms(rest) else text
 
     def asks_outline(self, text: str, clauses: list[Clause]) -> bool:
         """Whether an overview question is answered by the outline: not when it names a clause by its title

@@ -22,8 +22,9 @@ Fusion, documented here because the numbers in eval/ depend on it:
    ordered by a linear model over the channels' z-scores and features of the question and clause (title and
    heading match, quantities, places and levels, document specificity): qa/ranking.py, weights fitted with
    5-fold cross-validation by eval/learn_ranking.py.
-4. Inside each returned clause, sentences are ranked by SENTENCE_DENSE * dense cosine + (1 - SENTENCE_DENSE)
-   * (BM25 / best BM25 of the query); the best one is the highlight.
+4. Inside each returned clause, sentences are ranked by the fitted sentence model (qa/highlight.py: dense
+   cosine, BM25 against the query's best and the clause's best, topic words, quantities for a number
+   question, position, length); the best one is the highlight.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import ranking
+from . import highlight, ranking
 from .index import Index, _jieba, tokenize
 
 FUSION = "zscore"  # "rrf": reciprocal rank fusion; "zscore": weighted sum of per-channel z-scores
@@ -42,7 +43,6 @@ RRF_K = 60
 DEPTH = 200  # candidates each channel contributes on a large corpus
 CANDIDATES = 1000  # units (clauses, sentences) each channel scores before taking its best DEPTH clauses
 WEIGHTS = {"dense_clause": 0.25, "dense_sentence": 0.5, "bm25_clause": 0.25, "bm25_sentence": 0.25}  # eval/tune_fusion.py
-SENTENCE_DENSE = 0.5  # weight of the dense cosine when ranking the sentences inside a clause (rest: BM25)
 MODES = ("hybrid", "fusion", "dense", "bm25")  # fusion: hybrid without the re-ranking
 
 
@@ -216,7 +216,7 @@ class Searcher:
         if self.mode == "hybrid":
             order, scores = self._rerank(question, order, channels)
         hits = [Hit(c, scores[c], {n: s.get(c, 0.0) for n, s in channels.items()}) for c in order[:k]]
-        self._rank_sentences(hits, *sentence_scores)
+        self._rank_sentences(question, hits, *sentence_scores)
         return hits, self.signals(question, channels)
 
     def signals(self, question: str, channels: dict[str, dict[int, float]]) -> dict[str, float]:
@@ -358,14 +358,22 @@ class Searcher:
 
     # -- sentences inside the returned clauses
 
-    def _rank_sentences(self, hits: list[Hit], dense: dict[int, float], bm25: dict[int, float]) -> None:
+    def _rank_sentences(self, question: str, hits: list[Hit], dense: dict[int, float], bm25: dict[int, float]
+                        ) -> None:
+        """Each hit's sentences, best first. Hybrid and fusion: by the fitted sentence model (qa/highlight.py),
+        its score the sentence's probability among the clause's sentences; dense or BM25 alone: their sum."""
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        terms = content_terms(question)
         for hit in hits:
-            ranked = []
-            for pos in range(self._sentence_start[hit.clause], self._sentence_start[hit.clause + 1]):
-                ref = self.index.sentence_refs[pos]
-                lexical = bm25.get(pos, 0.0) / top_bm25
-                score = SENTENCE_DENSE * dense.get(pos, 0.0) + (1 - SENTENCE_DENSE) * lexical \
-                    if self.mode in ("hybrid", "fusion") else dense.get(pos, 0.0) + lexical
-                ranked.append(SentenceHit(ref.sentence, self.index.sentence_text(ref), score))
+            positions = range(self._sentence_start[hit.clause], self._sentence_start[hit.clause + 1])
+            refs = [self.index.sentence_refs[pos] for pos in positions]
+            texts = [self.index.sentence_text(ref) for ref in refs]
+            if self.mode in ("hybrid", "fusion"):
+                x = highlight.sentence_features(question, terms, texts, [dense.get(p, 0.0) for p in positions],
+                                                [bm25.get(p, 0.0) for p in positions], top_bm25)
+                values = x @ highlight.weights()
+                scores = np.exp(values - values.max()) / np.exp(values - values.max()).sum() if len(values) else values
+            else:
+                scores = [dense.get(p, 0.0) + bm25.get(p, 0.0) / top_bm25 for p in positions]
+            ranked = [SentenceHit(ref.sentence, text, float(score)) for ref, text, score in zip(refs, texts, scores)]
             hit.sentences = sorted(ranked, key=lambda s: (-s.score, s.index))

@@ -219,3 +219,24 @@ def test_a_declined_answer_keeps_its_signals_visible(assistant):
     answer = assistant.ask("个人所得税起征点是多少？")
     assert answer.direct.type == "none" and all(r.weak for r in answer.results)
     assert set(answer.signals) == {"coverage", "dense_max", "dense_z", "bm25_max", "unmatched_idf", "out_of_scope"}
+
+
+def test_a_named_law_selects_the_document_and_the_rest_ranks_inside_it(tmp_path, embedder):
+    """Issue 10's note: the name of a law matches most of its articles; it picks the document, and 施行 ranks."""
+    from qa.answer import Assistant
+    from qa.index import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    articles = [f"第{n}条 农业机械推广应当依照农业机械推广法的规定，做好农业机械推广法规定的第{n}项农业机械推广工作。"
+                for n in "一二三四五六七八"]
+    articles.append("第九条 本法自2031年1月1日起施行。")
+    (corpus / "中华人民共和国农业机械推广法(2030-06-01).md").write_text(
+        "# 中华人民共和国农业机械推广法\n\n" + "\n\n".join(articles) + "\n", encoding="utf-8")
+    (corpus / "plan.docx").write_bytes(PLAN.read_bytes())
+    build_index(corpus, tmp_path / "index", embedder, progress=False)
+    assistant = Assistant(tmp_path / "index", corpus, embedder=embedder, rebuild=False, progress=False)
+    answer = assistant.ask("农业机械推广法什么时候开始施行？")
+    assert {r.clause.doc for r in answer.results} == {"中华人民共和国农业机械推广法"}
+    assert answer.results[0].clause.label == "第九条"
+    assert assistant.topic_of("农业机械推广法什么时候开始施行？") == "什么时候开始施行？"

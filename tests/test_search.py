@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from qa import ranking, search
@@ -125,3 +126,19 @@ def test_reranking_keeps_an_absent_channels_weight_in_its_family():
     column = {name: i for i, name in enumerate(ranking.FEATURES)}
     assert list(rows[:, column["dense_sentence"]]) == list(rows[:, column["dense_clause"]])
     assert rows[0, column["dense_clause"]] > rows[1, column["dense_clause"]] > rows[2, column["dense_clause"]]
+
+
+def test_sentence_features_read_the_question():
+    from qa import highlight
+
+    sentences = ["加强双师型教师队伍建设。", "双师型教师占专业课教师比例达到50%以上。", "（责任单位：市教育局、市财政局）"]
+    number = highlight.sentence_features("双师型教师比例要达到多少", ["双师型", "教师", "比例"], sentences,
+                                         [0.8, 0.8, 0.5], [1.0, 2.0, 0.0], 2.0)
+    column = {name: number[:, i].tolist() for i, name in enumerate(highlight.FEATURES)}
+    assert column["number"] == [0.0, 1.0, 0.0] and column["first"] == [1.0, 0.0, 0.0]
+    assert column["bm25"] == [0.5, 1.0, 0.0] and column["departments_other"] == [0.0, 0.0, 1.0]
+    who = highlight.sentence_features("双师型教师队伍建设谁负责", ["双师型"], sentences, [0.8] * 3, [1.0] * 3, 1.0)
+    assert who[:, highlight.FEATURES.index("departments_who")].tolist() == [0.0, 0.0, 1.0]
+    assert not who[:, highlight.FEATURES.index("number")].any()
+    # the shipped weights: a number question leads with the sentence stating the number
+    assert int(np.argmax(number @ highlight.weights())) == 1
