@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.classifier import KINDS, Labelled, QuestionClassifier, data_folder, fit, load_classifier, route
+from qa.classifier import KINDS, ClassifierError, Labelled, QuestionClassifier, data_folder, fit, load_classifier, route
 from qa.cli import main
 from qa.model import file_sha256
 
@@ -73,6 +73,10 @@ def test_weights_round_trip_and_belong_to_one_model(tmp_path):
     assert np.allclose(again.probabilities(data.texts, vectors), model.probabilities(data.texts, vectors), atol=1e-5)
     assert model.probabilities(["谁负责"], vectors[:1]).argmax() == model.kinds.index("who")
     assert load_classifier("abc", tmp_path) is not None and load_classifier("another model", tmp_path) is None
+    with open(tmp_path / "classifier.npz", "ab") as fh:  # a damaged weights file is refused, not half-read
+        fh.write(b"x")
+    with pytest.raises(ClassifierError, match="校验失败"):
+        QuestionClassifier.load(tmp_path)
 
 
 def test_without_the_classifier_the_rule_tables_route(index_dir, embedder):
