@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,12 +23,12 @@ from .intent import (ARTICLE_REF, CLAUSE_REF, KIND_REFERENCE, LAW_NAME, NUMBER, 
                      asks_departments, classify, documents_named, short_title)
 from .metadata import mark_superseded, version_label, versions_named
 from .model import load_embedder
+from .paths import default_corpus, default_index
 from .ranking import LEVEL_WORDS, title_match
 from .search import Hit, Searcher, content_terms, lexical_query
 from .structure import Clause
 
 MAX_QUESTION_CHARS = 500  # longer input is cut: the model reads 512 tokens and nobody asks that much
-REPO = Path(__file__).resolve().parent.parent
 NOT_FOUND = "文件中未找到相关内容"
 # Decline rule: a logistic model over the question classifier's out-of-scope probability and the search's
 # signals (Searcher.signals: topic-word coverage, best dense cosine and its z-score among the question's
@@ -74,14 +73,6 @@ def declines(signals: dict[str, float], model: dict[str, Any] | None = None) -> 
 
 class QuestionError(Exception):
     """The question cannot be answered as given; the message says why (Chinese)."""
-
-
-def default_corpus() -> Path:
-    return Path(os.environ.get("QA_CORPUS") or REPO / "corpus")
-
-
-def default_index() -> Path:
-    return Path(os.environ.get("QA_INDEX") or REPO / "index")
 
 
 @dataclass

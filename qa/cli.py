@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .answer import REPO, Assistant, QuestionError, clause_ref, default_corpus, default_index, render_text
+from .answer import Assistant, QuestionError, clause_ref, render_text
 from .documents import DocumentError
 from .export import FORMATS, ExportError
 from .facts import department_names, duties_by_document, duty_matrix, extract_targets
@@ -23,6 +23,7 @@ from .library import LibraryError
 from .log import LogError, QuestionLog, default_log_dir
 from .metadata import mark_superseded
 from .model import ModelError, build_default_model, default_model_dir, load_embedder
+from .paths import REPO, default_corpus, default_index
 from .search import MODES
 from .classifier import ClassifierError
 from .training import TrainingError

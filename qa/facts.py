@@ -15,6 +15,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .index import corpus_clauses, read_corpus
+from .paths import default_corpus
 from .structure import Clause
 
 # Number with a unit: 200门, 3-5所, 60%, 5万人次, 2%, 1个, 10个以上, 3年以上.
@@ -183,9 +185,6 @@ def _alias_pairs(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=1)
 def _bundled_departments() -> tuple[str, ...]:
-    from .answer import default_corpus  # late: answer imports this module
-    from .index import corpus_clauses, read_corpus
-
     return tuple(_listed_names(corpus_clauses(read_corpus(default_corpus()))))
 
 
