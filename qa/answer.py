@@ -23,6 +23,7 @@ from .intent import (ARTICLE_REF, CLAUSE_REF, KIND_REFERENCE, LAW_NAME, NUMBER, 
                      asks_departments, classify, documents_named, short_title)
 from .metadata import mark_superseded, version_label, versions_named
 from .model import load_embedder
+from .normalise import normalise
 from .paths import default_corpus, default_index
 from .ranking import LEVEL_WORDS, title_match
 from .search import Hit, Searcher, content_terms, lexical_query
@@ -146,6 +147,7 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS]
         notes.append(f"问题过长，只使用了前 {MAX_QUESTION_CHARS} 个字")
+    text = normalise(text)  # radical code points pasted from a PDF (⼈⺠政府) as the ideographs
     simplified = _to_simplified(text)
     if simplified != text:
         notes.append("问题中的繁体字已按简体检索")

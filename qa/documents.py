@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .metadata import DocInfo, document_info
+from .normalise import normalise
 
 CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
 SUPPORTED = (".docx", ".md", ".txt", ".pdf", *CONVERTED)
@@ -88,11 +89,14 @@ def read_document(path: Path | str) -> Document:
         if encoding != "utf-8":
             notes.append(f"{path.name} 按 {encoding.upper()} 编码读取")
         title, paragraphs = _read_markdown(text) if suffix == ".md" else _read_plain(text)
-    paragraphs = [p for p in paragraphs if p.text]
+    # radical code points (PDFs printed by Chromium: 第⼀条, 部⻔) as the ideographs, before structure, in
+    # every format (a PDF's lines already are: its paragraphs are joined by their labels)
+    title = normalise(title)
+    paragraphs = [Paragraph(normalise(p.text), p.heading_level) for p in paragraphs if p.text]
     if not paragraphs and not title:
         raise DocumentError(path, "文件中没有可读取的文字")
     title = title or path.stem
-    info = document_info(title, paragraphs, path.name)
+    info = document_info(title, [p.text for p in paragraphs], path.name)
     return Document(path, title, paragraphs, hashlib.sha256(data).hexdigest(), notes, info)
 
 
@@ -230,7 +234,8 @@ def pdf_pages(path: Path) -> list[list[PdfLine]]:
 
     try:
         with pdfplumber.open(path) as pdf:
-            return [[PdfLine(line["text"], line["x0"], line["x1"], _median_size(line["chars"]))
+            # normalised here, before the lines are joined: 第⼆⼗⼆条 must read as an article label
+            return [[PdfLine(normalise(line["text"]), line["x0"], line["x1"], _median_size(line["chars"]))
                      for line in page.extract_text_lines(return_chars=True, x_tolerance_ratio=X_TOLERANCE)
                      if line["text"].strip()]
                     for page in pdf.pages]

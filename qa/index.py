@@ -47,7 +47,8 @@ import numpy as np
 from .documents import Document, DocumentError, iter_corpus_files, read_document
 from .structure import Clause, parse_document
 
-FORMAT_VERSION = 4  # bump when the files or the lexical terms (tokenize, BM25_PARAMS) change (4: per-document folders, Clause.version)
+FORMAT_VERSION = 5  # bump when the files, the units or the lexical terms (tokenize, BM25_PARAMS) change (4: per-document
+# folders, Clause.version; 5: radical code points normalised, qa/normalise.py)
 MANIFEST = "manifest.json"
 LOCK = ".lock"  # one writer at a time per index folder (fcntl lock; readers never wait)
 BM25_PARAMS = {"k1": 1.5, "b": 0.5}  # b tuned on the tune split (0.3 / 0.5 / 0.75 / 0.9 tried)

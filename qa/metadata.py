@@ -10,10 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # documents.py imports this module: no import cycle at run time
-    from .documents import Paragraph
+from typing import Any
 
 CN_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0}
 CN_NUM = "〇零○一二三四五六七八九十"
@@ -93,12 +90,12 @@ def iso_date(match: re.Match[str]) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
 
 
-def document_info(title: str, paragraphs: list[Paragraph], file_name: str = "") -> DocInfo:
-    """The facts a document states about itself. `version`: the latest of the revision and publication
+def document_info(title: str, paragraphs: list[str], file_name: str = "") -> DocInfo:
+    """The facts a document states about itself, from its title and its paragraphs' texts. `version`: the latest of the revision and publication
     dates and of a date in the file name ("职业教育法(2022-04-20).md": LawRefBook names a version by its
     date, and some of its headers stop before the last revision), else ''."""
-    head = [title, *(p.text for p in paragraphs[:HEAD_LINES])]
-    tail = [p.text for p in paragraphs[-TAIL_LINES:]]
+    head = [title, *paragraphs[:HEAD_LINES]]
+    tail = paragraphs[-TAIL_LINES:]
     lines = {"title": [title.strip()], "head": [t.strip() for t in head if len(t) <= SHORT],
              "tail": [t.strip() for t in tail]}
     info = DocInfo()

@@ -12,7 +12,7 @@ import pytest
 
 from qa.answer import Assistant
 from qa.cli import build_parser
-from qa.documents import Paragraph, read_document
+from qa.documents import read_document
 from qa.index import build_index
 from qa.metadata import document_info, superseded, versions_named
 from qa.structure import Clause, parse_document
@@ -46,17 +46,16 @@ def test_every_revision_date_under_the_title_is_listed():
 
 
 def test_plan_style_header_and_signature():
-    paragraphs = [Paragraph(t) for t in [
+    paragraphs = [
         "湘政办发〔2022〕12号", "各县市区人民政府，市直各单位：", "现将《实施方案》印发给你们，请认真贯彻执行。",
-        "一、总体要求", "本方案自印发之日起施行。", "XX市人民政府办公室", "2022年3月1日"]]
+        "一、总体要求", "本方案自印发之日起施行。", "XX市人民政府办公室", "2022年3月1日"]
     info = document_info("XX市人民政府办公室关于印发《关于加快推进职业教育现代化服务的实施方案》的通知", paragraphs)
     assert (info.issuer, info.number, info.published, info.version) == \
         ("XX市人民政府办公室", "湘政办发〔2022〕12号", "2022-03-01", "2022-03-01")
 
 
 def test_chinese_numeral_dates_and_other_brackets():
-    paragraphs = [Paragraph("XX市教育局文件"), Paragraph("X教发[2021]7号"), Paragraph("正文。"),
-                  Paragraph("XX市教育局 二〇二一年十二月三十一日")]
+    paragraphs = ["XX市教育局文件", "X教发[2021]7号", "正文。", "XX市教育局 二〇二一年十二月三十一日"]
     info = document_info("关于做好职业院校招生工作的通知", paragraphs)
     assert (info.issuer, info.number, info.published) == ("XX市教育局", "X教发〔2021〕7号", "2021-12-31")
 
