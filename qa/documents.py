@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .limits import too_many_characters, too_much_xml
 from .metadata import DocInfo, document_info
 from .normalise import normalise
 
@@ -93,6 +94,8 @@ def read_document(path: Path | str) -> Document:
     # every format (a PDF's lines already are: its paragraphs are joined by their labels)
     title = normalise(title)
     paragraphs = [Paragraph(normalise(p.text), p.heading_level) for p in paragraphs if p.text]
+    if reason := too_many_characters(sum(len(p.text) for p in paragraphs)):
+        raise DocumentError(path, reason)
     if not paragraphs and not title:
         raise DocumentError(path, "文件中没有可读取的文字")
     title = title or path.stem
@@ -139,6 +142,8 @@ def _read_docx(path: Path) -> tuple[str, list[Paragraph]]:
 
     if not zipfile.is_zipfile(path):
         raise DocumentError(path, "不是有效的 .docx 文件（文件已损坏或不是 Word 文档）")
+    if reason := too_much_xml(path):  # from the zip's directory, before anything is inflated
+        raise DocumentError(path, reason)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:

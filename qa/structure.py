@@ -21,7 +21,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .documents import Document
+from .documents import Document, DocumentError
+from .limits import too_many_units
 
 CN_NUM = "一二三四五六七八九十百千零〇两"
 
@@ -223,10 +224,16 @@ def detect_style(document: Document) -> Style | None:
 
 
 def parse_document(document: Document) -> list[Clause]:
+    """The document's units; DocumentError when there are more than a document may have (qa/limits.py):
+    checked here, before any embedding."""
     style = detect_style(document)
     if style is None:
-        return [_make_clause(document, [], "", p.text, "paragraph") for p in document.paragraphs]
-    return _parse_with_style(document, style)
+        clauses = [_make_clause(document, [], "", p.text, "paragraph") for p in document.paragraphs]
+    else:
+        clauses = _parse_with_style(document, style)
+    if reason := too_many_units(len(clauses)):
+        raise DocumentError(document.path, reason)
+    return clauses
 
 
 def _parse_with_style(document: Document, style: Style) -> list[Clause]:

@@ -226,3 +226,61 @@ def test_page_numbers_are_dropped_and_a_word_split_by_the_page_break_is_rejoined
     paragraphs = join_lines(strip_running_lines(pages))
     assert paragraphs == ["（一）指导思想。坚持以人民为中心，加快推进职业教育现代化。（责任单位：市教育局）",
                           "（二）总体目标。到2025年建成。"]
+
+
+def _inflating_docx(path, megabytes: int) -> None:
+    """A valid .docx whose document.xml inflates to `megabytes` MB of tiny paragraphs (a few hundred KB zipped)."""
+    import shutil
+    import zipfile
+
+    from .conftest import PLAN
+
+    shutil.copy(PLAN, path.with_suffix(".src"))
+    paragraph = b'<w:p><w:r><w:t>\xe9\x87\x8d\xe5\xa4\x8d\xe7\x9a\x84\xe6\xae\xb5\xe8\x90\xbd</w:t></w:r></w:p>'
+    with zipfile.ZipFile(path.with_suffix(".src")) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            if item.filename != "word/document.xml":
+                out.writestr(item, source.read(item))
+        with out.open("word/document.xml", "w") as xml:
+            xml.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w='
+                      b'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+            block = paragraph * 10_000
+            for _ in range(megabytes * 1_000_000 // len(block) + 1):
+                xml.write(block)
+            xml.write(b"</w:body></w:document>")
+    path.with_suffix(".src").unlink()
+
+
+def test_an_inflating_docx_is_refused_quickly_and_the_index_is_unchanged(tmp_path, capsys):
+    import time
+
+    from qa.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    bomb = corpus / "分工表.docx"
+    _inflating_docx(bomb, 160)
+    assert bomb.stat().st_size < 2_000_000
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match="分工表.docx.*解压后的内容有 16\\d MB，超过上限 100 MB"):
+        read_document(bomb)
+    assert main(["build", "--corpus", str(corpus), "--index", str(tmp_path / "index")]) == 1
+    assert time.perf_counter() - started < 10
+    assert "分工表.docx" in capsys.readouterr().err and not (tmp_path / "index").exists()
+
+
+def test_characters_and_units_have_bounds_that_can_be_set(tmp_path, monkeypatch):
+    from qa.structure import parse_document
+
+    text = tmp_path / "长文件.txt"
+    text.write_text("\n".join(f"第{n}段，内容。" for n in range(1, 301)), encoding="utf-8")
+    monkeypatch.setenv("QA_MAX_CHARS", "1000")
+    with pytest.raises(DocumentError, match="长文件.txt.*超过单个文件的上限 1,000 个字"):
+        read_document(text)
+    monkeypatch.delenv("QA_MAX_CHARS")
+    document = read_document(text)
+    monkeypatch.setenv("QA_MAX_UNITS", "100")
+    with pytest.raises(DocumentError, match="长文件.txt.*300 个条款或段落，超过单个文件的上限 100 个"):
+        parse_document(document)
+    monkeypatch.delenv("QA_MAX_UNITS")
+    assert len(parse_document(document)) == 300

@@ -67,7 +67,7 @@ def test_markup_in_documents_is_kept_as_text(tmp_path):
     assert "<script>alert(1)</script>" in clause.text and "**不是粗体**" in clause.text
 
 
-def test_large_text_file_reads_with_bounded_memory(tmp_path):
+def test_large_text_file_is_refused_by_default_and_reads_with_bounded_memory_when_allowed(tmp_path, monkeypatch):
     import tracemalloc
 
     line = "第一条 为了推动职业教育高质量发展，提高劳动者素质和技术技能水平，促进就业创业。\n"
@@ -76,6 +76,10 @@ def test_large_text_file_reads_with_bounded_memory(tmp_path):
         for _ in range(50 * 2**20 // len(line.encode())):
             fh.write(line)
     assert path.stat().st_size > 49 * 2**20
+    with pytest.raises(DocumentError, match="big.txt.*超过单个文件的上限 5,000,000 个字"):  # qa/limits.py
+        read_document(path)
+    monkeypatch.setenv("QA_MAX_CHARS", str(10**9))
+    monkeypatch.setenv("QA_MAX_UNITS", str(10**7))
     tracemalloc.start()
     clauses = parse_document(read_document(path))
     peak = tracemalloc.get_traced_memory()[1]
