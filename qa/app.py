@@ -184,6 +184,17 @@ def clause_name(clause: Clause) -> str:
     return f"{clause.label}{clause.title}" if clause.kind != "article" else clause.label
 
 
+def clause_choices(clauses: list[Clause]) -> list[tuple[str, int]]:
+    return [(c.citation, i) for i, c in enumerate(clauses)]
+
+
+def timeline_of(targets: list[Target]):
+    """The deadline chart, or None when no target has a deadline."""
+    from .timeline import timeline_figure
+
+    return timeline_figure(targets) if any(t.deadline for t in targets) else None
+
+
 def render_clause(clause: Clause) -> str:
     paragraphs = "".join(f"<p>{escape_text(p)}</p>" for p in clause.text.split("\n"))
     return (f'<div class="qa-card"><div class="qa-cite">{escape_text(clause.citation)}</div>{paragraphs}'
@@ -331,6 +342,42 @@ class Live:
         return self.assistant.index.manifest.get("generation", "")
 
 
+@dataclass
+class View:
+    """What the 目录, 责任单位 and 目标 tabs show, derived from one index generation."""
+
+    clauses: list[Clause]
+    targets: list[Target]
+    names: list[str]  # the departments of the 责任单位 lists
+    downloads: Downloads
+
+    @classmethod
+    def of(cls, assistant: Assistant) -> View:
+        clauses = assistant.index.clauses
+        return cls(clauses, assistant.targets, duty_matrix(clauses)[0], Downloads(clauses, assistant.targets))
+
+    def deadlines(self) -> list[str]:
+        return ["全部", *sorted({f"到{t.deadline}" for t in self.targets if t.deadline}), "无"]
+
+    def labels(self) -> list[str]:
+        return ["全部", *dict.fromkeys(t.label for t in self.targets)]
+
+
+class Views:
+    """The view of the generation in use: derived once per generation, so that after a document is added or
+    removed the tabs show the new set (issue 10's note: they kept the documents of start-up)."""
+
+    def __init__(self, live: Live):
+        self.live = live
+        self._view: tuple[str, View] | None = None
+
+    def current(self) -> View:
+        generation = self.live.generation
+        if self._view is None or self._view[0] != generation:
+            self._view = (generation, View.of(self.live.assistant))
+        return self._view[1]
+
+
 def file_rows(records: list[dict[str, Any]], pending: list[Any]) -> list[list[Any]]:
     """The 文件 tab's table: work in progress and failures first, then the library's documents."""
     from .library import Entry, with_version_status
@@ -354,11 +401,9 @@ def build_app(assistant: Assistant, access: Access | None = None, corpus: Path |
               log: QuestionLog | None = None):
     access = access or Access()
     live = Live(assistant)
-    clauses = assistant.index.clauses
+    views = Views(live)
+    view = views.current()
     docs = assistant.document_labels()  # two versions of one title are two entries
-    targets = assistant.targets
-    names = duty_matrix(clauses)[0]
-    downloads = Downloads(clauses, targets)
 
     def record(answer, session: str, request: Any) -> int | None:
         user = getattr(request, "username", None) or ""
@@ -465,48 +510,64 @@ def build_app(assistant: Assistant, access: Access | None = None, corpus: Path |
             with gr.Tab("目录", id="outline"):
                 with gr.Row():
                     with gr.Column(scale=2):
-                        gr.HTML(render_outline(clauses), elem_id="qa-outline", js_on_load=None)
+                        outline_view = gr.HTML(render_outline(view.clauses), elem_id="qa-outline", js_on_load=None)
                     with gr.Column(scale=3):
-                        picker = gr.Dropdown([(c.citation, i) for i, c in enumerate(clauses)], value=None,
+                        picker = gr.Dropdown(clause_choices(view.clauses), value=None,
                                              label="选择条款", elem_id="qa-clause-picker")
                         clause_view = gr.HTML(elem_id="qa-clause-view", js_on_load=None)
-                picker.change(lambda i: render_clause(clauses[i]) if i is not None else "", picker, clause_view,
-                              api_visibility="private")
+                picker.change(lambda i: render_clause(views.current().clauses[i]) if i is not None else "", picker,
+                              clause_view, api_visibility="private")
             with gr.Tab("责任单位", id="departments"):
-                gr.HTML(render_heatmap(clauses), elem_id="qa-heatmap", js_on_load=None)
-                headers, rows = duty_rows(clauses)
-                gr.Dataframe(rows, headers=headers, interactive=False, label="部门 × 条款", max_height=420)
+                heatmap = gr.HTML(render_heatmap(view.clauses), elem_id="qa-heatmap", js_on_load=None)
+                headers, rows = duty_rows(view.clauses)
+                duty_table = gr.Dataframe(rows, headers=headers, interactive=False, label="部门 × 条款", max_height=420)
+                division_buttons = []
                 with gr.Row():
                     for fmt, name in (("docx", "Word"), ("xlsx", "Excel")):
-                        path = downloads.division(fmt)
-                        gr.DownloadButton(f"下载重点任务分工表（{name}）", value=path, visible=path is not None,
-                                          elem_id=f"qa-division-{fmt}")
-                department = gr.Dropdown(names, value=None, label="选择部门", elem_id="qa-department")
+                        path = view.downloads.division(fmt)
+                        division_buttons.append(gr.DownloadButton(
+                            f"下载重点任务分工表（{name}）", value=path, visible=path is not None,
+                            elem_id=f"qa-division-{fmt}"))
+                department = gr.Dropdown(view.names, value=None, label="选择部门", elem_id="qa-department")
                 duties_view = gr.HTML(elem_id="qa-duties-view", js_on_load=None)
                 task_file = gr.DownloadButton("下载该部门任务清单（Word）", visible=False, elem_id="qa-task-list")
-                department.change(lambda d: render_duties(d, clauses) if d else "", department, duties_view,
-                                  api_visibility="private")
-                department.change(lambda d: gr.update(value=downloads.task_list(d) if d else None, visible=bool(d)),
+                department.change(lambda d: render_duties(d, views.current().clauses) if d else "", department,
+                                  duties_view, api_visibility="private")
+                department.change(lambda d: gr.update(value=views.current().downloads.task_list(d) if d else None,
+                                                      visible=bool(d)),
                                   department, task_file, api_visibility="private")
             with gr.Tab("目标", id="targets"):
-                deadlines = ["全部", *sorted({f"到{t.deadline}" for t in targets if t.deadline}), "无"]
-                labels = ["全部", *dict.fromkeys(t.label for t in targets)]
                 with gr.Row():
-                    by_deadline = gr.Dropdown(deadlines, value="全部", label="期限", elem_id="qa-deadline")
-                    by_label = gr.Dropdown(labels, value="全部", label="条款")
-                table = gr.Dataframe(target_rows(targets), headers=TARGET_HEADERS, interactive=False,
+                    by_deadline = gr.Dropdown(view.deadlines(), value="全部", label="期限", elem_id="qa-deadline")
+                    by_label = gr.Dropdown(view.labels(), value="全部", label="条款")
+                table = gr.Dataframe(target_rows(view.targets), headers=TARGET_HEADERS, interactive=False,
                                      show_search="filter", label="量化目标与期限（点击表头排序）",
                                      elem_id="qa-targets", wrap=True)
                 for control in (by_deadline, by_label):
-                    control.change(lambda d, lab: target_rows(targets, d, lab), [by_deadline, by_label], table,
-                                   api_visibility="private")
-                path = downloads.targets_xlsx()
-                gr.DownloadButton("下载量化目标（Excel）", value=path, visible=path is not None,
-                                  elem_id="qa-targets-xlsx")
-                if any(t.deadline for t in targets):
-                    from .timeline import timeline_figure
+                    control.change(lambda d, lab: target_rows(views.current().targets, d, lab),
+                                   [by_deadline, by_label], table, api_visibility="private")
+                path = view.downloads.targets_xlsx()
+                targets_file = gr.DownloadButton("下载量化目标（Excel）", value=path, visible=path is not None,
+                                                 elem_id="qa-targets-xlsx")
+                timeline = gr.Plot(timeline_of(view.targets), label="完成时限时间线（悬停查看原句）",
+                                   elem_id="qa-timeline", visible=any(t.deadline for t in view.targets))
+            followers = [outline_view, picker, clause_view, heatmap, duty_table, *division_buttons, department,
+                         duties_view, task_file, by_deadline, by_label, table, targets_file, timeline]
 
-                    gr.Plot(timeline_figure(targets), label="完成时限时间线（悬停查看原句）", elem_id="qa-timeline")
+            def follow() -> tuple:
+                """The tabs' components for the generation in use (after a document was added or removed)."""
+                now = views.current()
+                headers, rows = duty_rows(now.clauses)
+                division = [now.downloads.division(fmt) for fmt in ("docx", "xlsx")]
+                targets_path = now.downloads.targets_xlsx()
+                return (render_outline(now.clauses), gr.update(choices=clause_choices(now.clauses), value=None), "",
+                        render_heatmap(now.clauses), gr.update(value=rows, headers=headers),
+                        *(gr.update(value=p, visible=p is not None) for p in division),
+                        gr.update(choices=now.names, value=None), "", gr.update(value=None, visible=False),
+                        gr.update(choices=now.deadlines(), value="全部"), gr.update(choices=now.labels(), value="全部"),
+                        target_rows(now.targets), gr.update(value=targets_path, visible=targets_path is not None),
+                        gr.update(value=timeline_of(now.targets), visible=any(t.deadline for t in now.targets)))
+
             with gr.Tab("统计", id="stats") as stats_tab:
                 stats_view = gr.HTML(elem_id="qa-stats", js_on_load=None)
                 with gr.Row():
@@ -517,7 +578,7 @@ def build_app(assistant: Assistant, access: Access | None = None, corpus: Path |
                 refresh.click(stats, None, stats_view, api_visibility="private")
                 export_button.click(export_log, None, csv_file, api_visibility="private")
             if not access.read_only:
-                files_tab(app, live, access, corpus, chosen)
+                files_tab(app, live, access, corpus, chosen, followers, follow)
         gr.api(ask, api_name="ask")
     return app
 
@@ -528,10 +589,11 @@ def warm_up(assistant: Assistant) -> None:
     resolver_of(assistant)
 
 
-def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> None:
+def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen, followers: list, follow) -> None:
     """The 文件 tab: upload (several files at once), the library with each file's status, remove. Changes
     run in the library's background job; a timer shows their progress and, when a new index generation is
-    in use, offers its documents in the chat's document filter."""
+    in use, offers its documents in the chat's document filter and refreshes the other tabs (`followers`,
+    their values from `follow()`)."""
     from .documents import SUPPORTED
     from .library import Jobs
 
@@ -567,15 +629,16 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> N
     def tick(seen: dict[str, Any], selected: list[str] | None):
         """Refresh the table when a status changed; on a new generation also the remove list and the chat's
         document filter (a filter that had every document selected gets every document again)."""
+        unchanged = (gr.skip(),) * len(followers)
         if seen["generation"] == live.generation:
             if seen["revision"] == jobs.revision:
-                return seen, gr.skip(), gr.skip(), gr.skip()
-            return {**seen, "revision": jobs.revision}, table(), gr.skip(), gr.skip()
+                return seen, gr.skip(), gr.skip(), gr.skip(), *unchanged
+            return {**seen, "revision": jobs.revision}, table(), gr.skip(), gr.skip(), *unchanged
         now = state()
         had_all = not selected or set(selected) >= set(seen["titles"])
         value = now["titles"] if had_all else [t for t in now["titles"] if t in set(selected)]
         return (now, table(), gr.update(choices=removable(), value=None),
-                gr.update(choices=now["titles"], value=value, visible=len(now["titles"]) > 1))
+                gr.update(choices=now["titles"], value=value, visible=len(now["titles"]) > 1), *follow())
 
     def on_load(request: gr.Request):
         allowed = may_change_documents(request, access)
@@ -594,7 +657,7 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen) -> N
         upload_box.upload(upload, upload_box, [upload_box, message, listing], api_visibility="private")
         remove_button.click(remove, pick, [message, listing], api_visibility="private")
         timer = gr.Timer(1.0)
-        timer.tick(tick, [seen, chosen], [seen, listing, pick, chosen], show_progress="hidden",
+        timer.tick(tick, [seen, chosen], [seen, listing, pick, chosen, *followers], show_progress="hidden",
                    api_visibility="private")
     app.load(on_load, None, [upload_box, remove_button, message], api_visibility="private")
 

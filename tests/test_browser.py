@@ -317,6 +317,11 @@ def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
         text = listing.inner_text()
         assert new.OPINION_TITLE in text and "政策文件" in text and "4 条" in text
         page.screenshot(path=str(ARTIFACTS / "files.png"), full_page=True)
+        # the other tabs follow the library: the outline lists the new document, the department picker its
+        # departments
+        page.get_by_role("tab", name="目录").click()
+        page.wait_for_function(f"document.querySelector('#qa-outline').innerText.includes('{new.OPINION_TITLE}')",
+                               timeout=10_000)
         cited = _ask_new(page, new.OPINION_QUESTION)
         assert new.OPINION_ANSWER in cited[0] and cited[0].startswith(new.OPINION_TITLE)
         if pdf_supported:
@@ -333,6 +338,9 @@ def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
         page.wait_for_function(f"!document.querySelector('#qa-files').innerText.includes('{opinion.name}')",
                                timeout=60_000)
         assert not (folder / "corpus" / opinion.name).exists()
+        page.get_by_role("tab", name="目录").click()
+        page.wait_for_function(f"!document.querySelector('#qa-outline').innerText.includes('{new.OPINION_TITLE}')",
+                               timeout=10_000)
         assert not any(c.startswith(new.OPINION_TITLE) for c in _ask_new(page, new.OPINION_QUESTION))
         if pdf_supported:  # the other new document is still answered from
             assert _ask_new(page, new.RULES_QUESTION)[0].startswith(new.RULES_TITLE)
