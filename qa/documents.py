@@ -28,7 +28,7 @@ from .metadata import DocInfo, document_info
 from .normalise import normalise
 
 CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
-SUPPORTED = (".docx", ".md", ".txt", ".pdf", *CONVERTED)
+SUPPORTED = (".docx", ".md", ".txt", ".pdf", ".xlsx", *CONVERTED)
 SOFFICE_TIMEOUT = 180  # seconds for one conversion
 # Files inside a corpus folder that are not documents: notes and the build sources of documents.
 SKIPPED_NAMES = {"readme.md"}
@@ -50,6 +50,7 @@ class DocumentError(Exception):
 class Paragraph:
     text: str
     heading_level: int | None = None  # hint from the source format; None for body text
+    row: str = ""  # a spreadsheet row ("第3行"): the row is one unit by itself (qa/structure.py)
 
 
 @dataclass
@@ -72,7 +73,7 @@ def read_document(path: Path | str) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(path, f"不支持的文件类型「{path.suffix or '无扩展名'}」，"
-                                  f"支持 .docx、.pdf、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
+                                  f"支持 .docx、.pdf、.xlsx、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
     if not path.is_file():
         raise DocumentError(path, "文件不存在")
     data = path.read_bytes()
@@ -85,6 +86,8 @@ def read_document(path: Path | str) -> Document:
         title, paragraphs = _read_pdf(path)
     elif suffix in CONVERTED:
         title, paragraphs = _read_converted(path)
+    elif suffix == ".xlsx":
+        title, paragraphs = _read_xlsx(path)
     else:
         text, encoding = decode_text(path, data)
         if encoding != "utf-8":
@@ -93,7 +96,7 @@ def read_document(path: Path | str) -> Document:
     # radical code points (PDFs printed by Chromium: 第⼀条, 部⻔) as the ideographs, before structure, in
     # every format (a PDF's lines already are: its paragraphs are joined by their labels)
     title = normalise(title)
-    paragraphs = [Paragraph(normalise(p.text), p.heading_level) for p in paragraphs if p.text]
+    paragraphs = [Paragraph(normalise(p.text), p.heading_level, p.row) for p in paragraphs if p.text]
     if reason := too_many_characters(sum(len(p.text) for p in paragraphs)):
         raise DocumentError(path, reason)
     if not paragraphs and not title:
@@ -345,6 +348,80 @@ def _join_texts(parts) -> str:
 
 
 # ---------------------------------------------------------------------------- .doc, .wps, .rtf (LibreOffice)
+
+
+# -- spreadsheets: a task table (分工表) has a row per task, with the units responsible in their own columns
+
+LEAD_COLUMN = re.compile(r"牵头")
+SUPPORT_COLUMN = re.compile(r"配合|协助|协办|参与")
+DUTY_COLUMN = re.compile(r"(?:牵头|责任|配合|协助|协办|参与|主办|承办)(?:单位|部门)|责任单位|牵头部门")
+NUMBER_COLUMN = re.compile(r"^(?:序号|编号|序)$")
+MAIN_COLUMN = re.compile(r"任务|内容|事项|措施|工作|目标|名称")
+
+
+def _read_xlsx(path: Path) -> tuple[str, list[Paragraph]]:
+    """Each sheet's rows under its header row (the first with two or more cells), each row one paragraph
+    marked as a row: its main text (a 任务/内容/事项 column, else the first text column), the other columns
+    as 「表头：值」, and the 牵头/配合/责任单位 columns as the note the plan writes (（牵头单位：…；配合单位：…）),
+    so the structure rules read who is responsible. A single-cell row above the header is the title."""
+    import openpyxl
+
+    if not zipfile.is_zipfile(path):
+        raise DocumentError(path, "不是有效的 .xlsx 文件（文件已损坏或不是 Excel 工作簿）")
+    if reason := too_much_xml(path):
+        raise DocumentError(path, reason)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises a zoo of errors for a damaged workbook
+        raise DocumentError(path, f".xlsx 文件已损坏（{type(exc).__name__}）") from exc
+    title, paragraphs = (book.properties.title or "").strip(), []
+    sheets = book.worksheets
+    for sheet in sheets:
+        header: list[str] | None = None
+        if len(sheets) > 1:
+            paragraphs.append(Paragraph(sheet.title, heading_level=1))
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            filled = [c for c in cells if c]
+            if header is None:
+                if len(filled) == 1 and not title:
+                    title = filled[0]
+                elif len(filled) >= 2:
+                    header = cells
+                continue
+            if filled:
+                paragraphs.append(Paragraph(_row_text(header, cells), row=f"第{number}行"))
+    book.close()
+    return title or path.stem, paragraphs
+
+
+def _cell_text(value) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _row_text(header: list[str], cells: list[str]) -> str:
+    named = [(h, c) for h, c in zip(header, cells) if c and not NUMBER_COLUMN.match(h)]
+    duty = [(h, c) for h, c in named if DUTY_COLUMN.search(h)]
+    rest = [(h, c) for h, c in named if (h, c) not in duty]
+    main = next(((h, c) for h, c in rest if MAIN_COLUMN.search(h)), rest[0] if rest else None)
+    parts = [main[1]] if main else []
+    parts += [f"{h}：{c}" if h else c for h, c in rest if (h, c) != main]
+    text = "；".join(parts)
+    lead = [_unit_list(c) for h, c in duty if LEAD_COLUMN.search(h)]
+    support = [_unit_list(c) for h, c in duty if SUPPORT_COLUMN.search(h)]
+    plain = [_unit_list(c) for h, c in duty if not LEAD_COLUMN.search(h) and not SUPPORT_COLUMN.search(h)]
+    if lead:
+        note = f"牵头单位：{'、'.join(lead)}" + (f"；配合单位：{'、'.join(support)}" if support else "")
+    elif plain or support:
+        note = f"责任单位：{'、'.join(plain + support)}"
+    else:
+        return text
+    return f"{text}（{note}）"
+
+
+def _unit_list(cell: str) -> str:
+    """A cell's units as the plan lists them, split at 、: 「市教育局，市财政局」 / one per line -> 市教育局、市财政局."""
+    return "、".join(u for u in re.split(r"[、，,；;/\s]+", cell) if u)
 
 
 def _read_converted(path: Path) -> tuple[str, list[Paragraph]]:

@@ -227,12 +227,26 @@ def parse_document(document: Document) -> list[Clause]:
     """The document's units; DocumentError when there are more than a document may have (qa/limits.py):
     checked here, before any embedding."""
     style = detect_style(document)
-    if style is None:
+    if any(p.row for p in document.paragraphs):
+        clauses = _parse_rows(document)
+    elif style is None:
         clauses = [_make_clause(document, [], "", p.text, "paragraph") for p in document.paragraphs]
     else:
         clauses = _parse_with_style(document, style)
     if reason := too_many_units(len(clauses)):
         raise DocumentError(document.path, reason)
+    return clauses
+
+
+def _parse_rows(document: Document) -> list[Clause]:
+    """A spreadsheet (documents._read_xlsx): every row is a clause labelled by its row (第3行), under its
+    sheet's name when the workbook has several; its responsibility note is read like a plan's."""
+    clauses, path = [], []
+    for paragraph in document.paragraphs:
+        if paragraph.row:
+            clauses.append(_make_clause(document, path, paragraph.row, f"{paragraph.row} {paragraph.text}", "clause"))
+        elif paragraph.heading_level is not None:
+            path = [paragraph.text]
     return clauses
 
 

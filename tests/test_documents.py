@@ -284,3 +284,62 @@ def test_characters_and_units_have_bounds_that_can_be_set(tmp_path, monkeypatch)
         parse_document(document)
     monkeypatch.delenv("QA_MAX_UNITS")
     assert len(parse_document(document)) == 300
+
+
+def _task_table(path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "分工"
+    sheet.append(["XX市职业教育重点任务分工表"])
+    sheet.append(["序号", "重点任务", "完成时限", "牵头单位", "配合单位"])
+    sheet.append([1, "建设市级公共实训基地", "2025年底", "市人力资源和社会保障局", "市教育局，市财政局"])
+    sheet.append([2, "推进产教融合型企业认定", "2024年", "市发展改革委", "市教育局\n市工业和信息化局"])
+    sheet.append([None, None, None, None, None])
+    sheet.append([3, "开展退役军人技能培训", "持续推进", "市退役军人事务局", None])
+    book.save(path)
+
+
+def test_a_task_table_row_is_a_unit_with_its_departments(tmp_path):
+    from qa.structure import parse_document
+
+    path = tmp_path / "分工表.xlsx"
+    _task_table(path)
+    document = read_document(path)
+    assert document.title == "XX市职业教育重点任务分工表"
+    clauses = parse_document(document)
+    assert [c.label for c in clauses] == ["第3行", "第4行", "第6行"]  # the empty row is no unit
+    first = clauses[0]
+    assert first.title == "建设市级公共实训基地" and "完成时限：2025年底" in first.text
+    assert (first.lead, first.support) == (["市人力资源和社会保障局"], ["市教育局", "市财政局"])
+    assert clauses[1].support == ["市教育局", "市工业和信息化局"]  # one per line in the cell
+    assert clauses[2].departments == ["市退役军人事务局"]
+
+
+def test_a_damaged_workbook_is_refused_clearly(tmp_path):
+    path = tmp_path / "坏表.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(DocumentError, match="坏表.xlsx"):
+        read_document(path)
+
+
+def test_a_task_table_answers_who_leads_and_joins_the_duties(tmp_path, embedder, capsys):
+    import json
+
+    from qa.answer import Assistant
+    from qa.cli import main
+
+    from .conftest import PLAN
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _task_table(corpus / "分工表.xlsx")
+    (corpus / PLAN.name).write_bytes(PLAN.read_bytes())
+    assistant = Assistant(tmp_path / "index", corpus, embedder=embedder, progress=False)
+    answer = assistant.ask("市级公共实训基地建设由谁牵头？")
+    assert answer.direct.type == "units" and answer.results[0].clause.doc == "XX市职业教育重点任务分工表"
+    assert answer.direct.units == ["市人力资源和社会保障局", "市教育局", "市财政局"]
+    assert main(["duties", "市发展改革委", "--json", "--corpus", str(corpus)]) == 0
+    cited = json.dumps(json.loads(capsys.readouterr().out), ensure_ascii=False)
+    assert "推进产教融合型企业认定" in cited and "关于加快推进职业教育现代化服务的实施方案" in cited
