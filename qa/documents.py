@@ -1,4 +1,5 @@
-"""Read documents (.docx, .md, .txt, .pdf; .doc, .wps, .rtf through LibreOffice) into plain paragraphs.
+"""Read documents (.docx, .md, .txt, .pdf, .xlsx, .html; .doc, .wps, .rtf through LibreOffice) into plain
+paragraphs.
 
 This is the first stage of the pipeline: documents -> clauses -> index -> search -> answer.
 Every error a user can cause (missing, empty, corrupt, scanned, encrypted or unsupported file) raises
@@ -28,7 +29,7 @@ from .metadata import DocInfo, document_info
 from .normalise import normalise
 
 CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
-SUPPORTED = (".docx", ".md", ".txt", ".pdf", ".xlsx", *CONVERTED)
+SUPPORTED = (".docx", ".md", ".txt", ".pdf", ".xlsx", ".html", ".htm", *CONVERTED)
 SOFFICE_TIMEOUT = 180  # seconds for one conversion
 # Files inside a corpus folder that are not documents: notes and the build sources of documents.
 SKIPPED_NAMES = {"readme.md"}
@@ -73,7 +74,7 @@ def read_document(path: Path | str) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(path, f"不支持的文件类型「{path.suffix or '无扩展名'}」，"
-                                  f"支持 .docx、.pdf、.xlsx、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
+                                  f"支持 .docx、.pdf、.xlsx、.html、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
     if not path.is_file():
         raise DocumentError(path, "文件不存在")
     data = path.read_bytes()
@@ -88,6 +89,9 @@ def read_document(path: Path | str) -> Document:
         title, paragraphs = _read_converted(path)
     elif suffix == ".xlsx":
         title, paragraphs = _read_xlsx(path)
+    elif suffix in (".html", ".htm"):
+        text, encoding = decode_text(path, data)
+        title, paragraphs = _read_html(path, text)
     else:
         text, encoding = decode_text(path, data)
         if encoding != "utf-8":
@@ -417,6 +421,46 @@ def _row_text(header: list[str], cells: list[str]) -> str:
     else:
         return text
     return f"{text}（{note}）"
+
+
+# -- saved web pages: the main text only
+
+HTML_BLOCKS = ("br", "p", "div", "td", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6")
+# Lines of a government site's frame that an extractor keeps when the body has no <p> of its own: the
+# breadcrumb, the counter and font-size line, share and print links, the footer's copyright and ICP number.
+SITE_LINE = re.compile(r"^(?:当前位置|您现在的位置|您的位置)[:：]|浏览次数|字号[:：]|分享到[:：]|打印本页|关闭窗口|"
+                       r"版权所有|ICP备|网站标识码|主办单位[:：]|承办单位?[:：]|技术支持[:：]|建议使用.*分辨率")
+
+
+def _read_html(path: Path, source: str) -> tuple[str, list[Paragraph]]:
+    """A saved policy page: its main text by readability-lxml (chosen over trafilatura by
+    eval/html_extractors.py: no navigation, sidebar or footer left, and bodies laid out in tables or as
+    <br>-broken blocks kept a paragraph per line), one paragraph per block; the title is the page's title
+    without the site's name (readability's short title) or its first heading."""
+    import lxml.html
+    from readability import Document as Readable
+
+    try:
+        page = Readable(source)
+        tree = lxml.html.fromstring(page.summary(html_partial=True))
+        title = _page_title(lxml.html.fromstring(source), page.short_title() or "")
+    except Exception as exc:  # lxml and readability errors on markup that is not a page
+        raise DocumentError(path, f"无法解析网页（{type(exc).__name__}）") from exc
+    for element in tree.iter(*HTML_BLOCKS):  # a line per block
+        element.tail = "\n" + (element.tail or "")
+    lines = [" ".join(line.split()) for line in tree.text_content().split("\n")]
+    paragraphs = [Paragraph(line) for line in lines if line and line != title and not SITE_LINE.search(line)]
+    return title, paragraphs
+
+
+def _page_title(page, short: str) -> str:
+    """The document's title: the page's first heading when the <title> holds it (「…方案_XX市人民政府」),
+    else the longest part of the <title> between site separators."""
+    short = " ".join(short.split())
+    heading = next((" ".join(h.text_content().split()) for h in page.iter("h1", "h2")), "")
+    if heading and heading in short:
+        return heading
+    return max(re.split(r"\s*[_|｜—–-]\s*", short), key=len) if short else heading
 
 
 def _unit_list(cell: str) -> str:

@@ -343,3 +343,35 @@ def test_a_task_table_answers_who_leads_and_joins_the_duties(tmp_path, embedder,
     assert main(["duties", "市发展改革委", "--json", "--corpus", str(corpus)]) == 0
     cited = json.dumps(json.loads(capsys.readouterr().out), ensure_ascii=False)
     assert "推进产教融合型企业认定" in cited and "关于加快推进职业教育现代化服务的实施方案" in cited
+
+
+def _saved_page(paragraphs: list[str], title: str, blocks: str) -> str:
+    import html as markup
+
+    body = ("<br>".join(markup.escape(p) for p in paragraphs) if blocks == "br"
+            else "".join(f"<p>{markup.escape(p)}</p>" for p in paragraphs))
+    nav = "".join(f"<li><a href='/{i}'>{w}</a></li>" for i, w in enumerate("首页 政务公开 政策文件 办事服务".split()))
+    return (f"<html><head><meta charset='utf-8'><title>{title}_XX市人民政府</title></head><body>"
+            f"<nav><ul>{nav}</ul></nav><div class='crumb'>当前位置：首页 &gt; 政策文件</div><h1>{title}</h1>"
+            f"<div class='info'>发布时间：2022-03-01　浏览次数：88　字号：【大 中 小】</div>"
+            f"<div class='content'>{body}</div><aside><ul><li><a href='/x'>关于做好招生工作的通知</a></li>"
+            f"<li><a href='/y'>市教育局2023年工作总结</a></li></ul></aside>"
+            f"<footer><p>版权所有：XX市人民政府　湘ICP备12345678号</p></footer></body></html>")
+
+
+@pytest.mark.parametrize("blocks", ["p", "br"])
+def test_a_saved_policy_page_is_read_as_its_main_text(tmp_path, blocks):
+    from qa.structure import parse_document
+
+    from .conftest import PLAN
+
+    plan = read_document(PLAN)
+    body = [p.text for p in plan.paragraphs if p.heading_level is None]
+    page = tmp_path / "policy.html"
+    page.write_text(_saved_page(body, plan.title, blocks), encoding="utf-8")
+    document = read_document(page)
+    assert document.title == plan.title
+    texts = [p.text for p in document.paragraphs]
+    assert all(t in texts for t in body)
+    assert not any(w in t for t in texts for w in ("版权所有", "当前位置", "政务公开", "招生工作的通知"))
+    assert sum(c.kind == "clause" for c in parse_document(document)) == 18
