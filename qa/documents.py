@@ -1,5 +1,5 @@
-"""Read documents (.docx, .md, .txt, .pdf, .xlsx, .html; .doc, .wps, .rtf through LibreOffice) into plain
-paragraphs.
+"""Read documents (.docx, .md, .txt, .pdf, .ofd, .xlsx, .html; .doc, .wps, .rtf through LibreOffice) into
+plain paragraphs.
 
 This is the first stage of the pipeline: documents -> clauses -> index -> search -> answer.
 Every error a user can cause (missing, empty, corrupt, scanned, encrypted or unsupported file) raises
@@ -29,7 +29,7 @@ from .metadata import DocInfo, document_info
 from .normalise import normalise
 
 CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
-SUPPORTED = (".docx", ".md", ".txt", ".pdf", ".xlsx", ".html", ".htm", *CONVERTED)
+SUPPORTED = (".docx", ".md", ".txt", ".pdf", ".ofd", ".xlsx", ".html", ".htm", *CONVERTED)
 SOFFICE_TIMEOUT = 180  # seconds for one conversion
 # Files inside a corpus folder that are not documents: notes and the build sources of documents.
 SKIPPED_NAMES = {"readme.md"}
@@ -74,7 +74,7 @@ def read_document(path: Path | str) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(path, f"不支持的文件类型「{path.suffix or '无扩展名'}」，"
-                                  f"支持 .docx、.pdf、.xlsx、.html、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
+                                  f"支持 .docx、.pdf、.ofd、.xlsx、.html、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
     if not path.is_file():
         raise DocumentError(path, "文件不存在")
     data = path.read_bytes()
@@ -87,6 +87,8 @@ def read_document(path: Path | str) -> Document:
         title, paragraphs = _read_pdf(path)
     elif suffix in CONVERTED:
         title, paragraphs = _read_converted(path)
+    elif suffix == ".ofd":
+        title, paragraphs = _read_ofd(path)
     elif suffix == ".xlsx":
         title, paragraphs = _read_xlsx(path)
     elif suffix in (".html", ".htm"):
@@ -341,17 +343,73 @@ def join_lines(lines: list[PdfLine]) -> list[str]:
 
 
 def _join_texts(parts) -> str:
-    """Join wrapped lines: nothing between Chinese characters, a space between two Latin words."""
+    """Join wrapped lines: nothing between Chinese characters, a space between two Latin words; nothing
+    inside a number the line broke (「到203」+「5年」: typesetting breaks a line between any two digits)."""
     out = ""
     for part in parts:
         part = part.strip()
-        if out and part and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+        if out and part and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum() \
+                and not (out[-1].isdigit() and part[0].isdigit()):
             out += " "
         out += part
     return out
 
 
 # ---------------------------------------------------------------------------- .doc, .wps, .rtf (LibreOffice)
+
+
+# -- OFD (GB/T 33190), the fixed-layout format of e-government documents: a zip of XML pages
+
+LINE_TOLERANCE = 0.3  # text runs whose baselines differ by less than this many font sizes share a line
+
+
+def _read_ofd(path: Path) -> tuple[str, list[Paragraph]]:
+    """The text layer through ofdkit (Apache-2.0; chosen over reading the XML with lxml directly by
+    eval/ofd_readers.py: it applies the text objects' transformation matrices, DeltaX advances and page
+    templates): runs into lines by baseline, then the PDF rules — running headers, footers and page
+    numbers dropped, lines joined into paragraphs by their positions. The title: the file's DocInfo title,
+    else as a PDF's (the larger lines at the top of page 1)."""
+    import ofdkit
+
+    if not zipfile.is_zipfile(path):
+        raise DocumentError(path, "不是有效的 .ofd 文件（文件已损坏或不是 OFD 文档）")
+    if reason := too_much_xml(path):
+        raise DocumentError(path, reason)
+    try:
+        with ofdkit.open(path) as ofd:
+            declared = " ".join((ofd.info.title or "").split())
+            pages = [_ofd_lines(page.runs) for page in ofd.pages]
+    except ofdkit.OFDLimitError as exc:
+        raise DocumentError(path, f"OFD 文件超过安全上限（{exc}）") from exc
+    except ofdkit.OFDError as exc:
+        raise DocumentError(path, f"不是有效的 OFD 文件，或文件已损坏（{exc}）") from exc
+    if not any(pages):
+        raise DocumentError(path, "OFD 中没有可提取的文字（可能是扫描件，需要先做 OCR）")
+    title, paragraphs = paragraphs_from_pages(pages)
+    if declared:
+        if paragraphs and paragraphs[0].text == declared:
+            paragraphs = paragraphs[1:]
+        title = declared
+    return title, paragraphs
+
+
+def _ofd_lines(runs) -> list[PdfLine]:
+    """One page's text runs (ofdkit.TextRun: millimetres, baseline y) as lines, top to bottom."""
+    lines: list[list] = []
+    for run in sorted((r for r in runs if r.text.strip()), key=lambda r: (r.y, r.x)):
+        if lines and abs(run.y - lines[-1][0].y) < LINE_TOLERANCE * max(run.size, 1e-6):
+            lines[-1].append(run)
+        else:
+            lines.append([run])
+    out = []
+    for line in lines:
+        line.sort(key=lambda r: r.x)
+        size = statistics.median(r.size for r in line)
+        text = line[0].text
+        for before, run in zip(line, line[1:]):  # a gap of a character is a space (第一条 为了); less is kerning
+            text += (" " if run.x - (before.x + before.width) >= 0.9 * size else "") + run.text
+        out.append(PdfLine(normalise(text), line[0].x, max(r.x + r.width for r in line), size))
+    return out
 
 
 # -- spreadsheets: a task table (分工表) has a row per task, with the units responsible in their own columns

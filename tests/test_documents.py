@@ -375,3 +375,35 @@ def test_a_saved_policy_page_is_read_as_its_main_text(tmp_path, blocks):
     assert all(t in texts for t in body)
     assert not any(w in t for t in texts for w in ("版权所有", "当前位置", "政务公开", "招生工作的通知"))
     assert sum(c.kind == "clause" for c in parse_document(document)) == 18
+
+
+@pytest.mark.parametrize("style", [{}, {"per_char": True}, {"ctm": True}])
+def test_an_ofd_is_read_as_its_paragraphs(tmp_path, style):
+    from qa.structure import parse_document
+
+    from .conftest import LAW, PLAN
+    from .ofd_fixtures import write_ofd
+
+    for source in (read_document(PLAN), read_document(LAW)):
+        body = [p.text for p in source.paragraphs if p.heading_level is None]
+        document = read_document(write_ofd(tmp_path / "doc.ofd", source.title, body, **style))
+        assert document.title == source.title
+        assert [p.text for p in document.paragraphs] == body  # page numbers dropped, wrapped lines rejoined
+        kinds = [c.kind for c in parse_document(document)]
+        assert kinds.count("clause") == 18 if source.path == PLAN else kinds.count("article") == 69
+
+
+def test_a_damaged_or_empty_ofd_is_refused_clearly(tmp_path):
+    from .ofd_fixtures import write_ofd
+
+    broken = tmp_path / "坏文件.ofd"
+    broken.write_bytes(b"PK\x03\x04 not an ofd")
+    with pytest.raises(DocumentError, match="坏文件.ofd"):
+        read_document(broken)
+    empty = write_ofd(tmp_path / "原件.ofd", "通知", ["正文第一段。", "正文第二段。"])
+    with zipfile.ZipFile(empty) as ofd, zipfile.ZipFile(tmp_path / "扫描.ofd", "w") as out:
+        for item in ofd.infolist():  # every page without its text objects: an image-only OFD
+            data = ofd.read(item)
+            out.writestr(item, re.sub(rb"<ofd:TextObject.*?</ofd:TextObject>", b"", data))
+    with pytest.raises(DocumentError, match="扫描.ofd.*没有可提取的文字"):
+        read_document(tmp_path / "扫描.ofd")
