@@ -24,12 +24,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .limits import too_many_characters, too_much_xml
+from .limits import too_many_characters, too_many_ocr_pages, too_much_xml
 from .metadata import DocInfo, document_info
 from .normalise import normalise
 
 CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
-SUPPORTED = (".docx", ".md", ".txt", ".pdf", ".ofd", ".xlsx", ".html", ".htm", *CONVERTED)
+IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")  # read by OCR (qa/ocr.py)
+SUPPORTED = (".docx", ".md", ".txt", ".pdf", ".ofd", ".xlsx", ".html", ".htm", *IMAGES, *CONVERTED)
 SOFFICE_TIMEOUT = 180  # seconds for one conversion
 # Files inside a corpus folder that are not documents: notes and the build sources of documents.
 SKIPPED_NAMES = {"readme.md"}
@@ -62,6 +63,7 @@ class Document:
     sha256: str
     notes: list[str] = field(default_factory=list)  # non-fatal remarks for the user (e.g. encoding)
     info: DocInfo = field(default_factory=DocInfo)  # 发文机关, 文号, dates, version (qa/metadata.py)
+    ocr_pages: int = 0  # pages read by OCR (qa/ocr.py): its citations say so
 
     @property
     def name(self) -> str:
@@ -74,17 +76,21 @@ def read_document(path: Path | str) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(path, f"不支持的文件类型「{path.suffix or '无扩展名'}」，"
-                                  f"支持 .docx、.pdf、.ofd、.xlsx、.html、.md、.txt，以及经 LibreOffice 转换的 .doc、.wps、.rtf")
+                                  f"支持 .docx、.pdf、.ofd、.xlsx、.html、.md、.txt、图片（.png、.jpg、.tif，OCR 识别），"
+                                  f"以及经 LibreOffice 转换的 .doc、.wps、.rtf")
     if not path.is_file():
         raise DocumentError(path, "文件不存在")
     data = path.read_bytes()
     if not data.strip():
         raise DocumentError(path, "文件为空")
     notes: list[str] = []
+    ocr_pages = 0
     if suffix == ".docx":
         title, paragraphs = _read_docx(path)
     elif suffix == ".pdf":
-        title, paragraphs = _read_pdf(path)
+        title, paragraphs, ocr_pages = _read_pdf(path)
+    elif suffix in IMAGES:
+        title, paragraphs, ocr_pages = _read_image(path)
     elif suffix in CONVERTED:
         title, paragraphs = _read_converted(path)
     elif suffix == ".ofd":
@@ -108,8 +114,10 @@ def read_document(path: Path | str) -> Document:
     if not paragraphs and not title:
         raise DocumentError(path, "文件中没有可读取的文字")
     title = title or path.stem
+    if ocr_pages:
+        notes.append(f"{path.name} 有 {ocr_pages} 页为图片，已经 OCR 识别：引用时标注「（OCR 识别）」，请以原件为准")
     info = document_info(title, [p.text for p in paragraphs], path.name)
-    return Document(path, title, paragraphs, hashlib.sha256(data).hexdigest(), notes, info)
+    return Document(path, title, paragraphs, hashlib.sha256(data).hexdigest(), notes, info, ocr_pages)
 
 
 def iter_corpus_files(folder: Path | str) -> Iterator[Path]:
@@ -234,11 +242,55 @@ TITLE_SIZE = 1.2  # lines at the top of page 1 this much larger than the body te
 TITLE_WINDOW = 4  # lines of page 1 in which the title is looked for
 
 
-def _read_pdf(path: Path) -> tuple[str, list[Paragraph]]:
+def _read_pdf(path: Path) -> tuple[str, list[Paragraph], int]:
+    """Title, paragraphs and how many pages were read by OCR: a page without a text layer but with an image
+    (a scan, or a scanned page inside a text PDF) is read by OCR."""
     pages = pdf_pages(path)
-    if not any(pages) and _pdf_has_images(path):
-        raise DocumentError(path, "扫描件，没有可提取的文字（需要先做 OCR）")
-    return paragraphs_from_pages(pages)
+    blank = [i for i, page in enumerate(pages) if not page]
+    if not blank or not _pdf_has_images(path):
+        return (*paragraphs_from_pages(pages), 0)
+    if reason := too_many_ocr_pages(len(blank)):
+        raise DocumentError(path, reason)
+    from .ocr import pdf_page_images
+
+    for number, image in zip(blank, _progress(pdf_page_images(path, blank), len(blank), path)):
+        pages[number] = _ocr_lines(image)
+    if not any(pages):
+        raise DocumentError(path, "扫描件经 OCR 未识别出文字（图片可能过于模糊，或不是文字页面）")
+    return (*paragraphs_from_pages(pages), len(blank))
+
+
+def _read_image(path: Path) -> tuple[str, list[Paragraph], int]:
+    """An image file (a photographed or scanned page; a multi-page TIFF), read by OCR."""
+    from PIL import Image, UnidentifiedImageError
+
+    from .ocr import file_images
+
+    try:
+        with Image.open(path) as image:
+            frames = getattr(image, "n_frames", 1)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DocumentError(path, f"不是有效的图片文件（{type(exc).__name__}）") from exc
+    if reason := too_many_ocr_pages(frames):
+        raise DocumentError(path, reason)
+    pages = [_ocr_lines(image) for image in _progress(file_images(path), frames, path)]
+    if not any(pages):
+        raise DocumentError(path, "图片经 OCR 未识别出文字（图片可能过于模糊，或不是文字页面）")
+    title, paragraphs = paragraphs_from_pages(pages)
+    return title, paragraphs, frames
+
+
+def _ocr_lines(image) -> list[PdfLine]:
+    from .ocr import image_lines
+
+    return [PdfLine(normalise(line.text), line.x0, line.x1, line.size) for line in image_lines(image)]
+
+
+def _progress(images, total: int, path: Path):
+    """Per page, on the terminal (OCR takes seconds a page)."""
+    from tqdm import tqdm
+
+    return tqdm(images, total=total, desc=f"OCR {path.name}", unit="页", leave=False, disable=None)
 
 
 def pdf_pages(path: Path) -> list[list[PdfLine]]:

@@ -117,12 +117,13 @@ class Clause:
     # A newer version of the same title is in the collection: set over the whole collection by
     # qa.metadata.mark_superseded, not by the parser (it depends on the other documents).
     superseded: bool = False
+    ocr: bool = False  # the document was read (in part) by OCR: its citation says so
 
     @property
     def citation(self) -> str:
         # Articles have no lead phrase of their own: the label is the citation ("第十五条").
         tail = self.label if self.kind == "article" else f"{self.label}{self.title}"
-        return " › ".join([self.document_name, *self.path, tail])
+        return " › ".join([self.document_name + ("（OCR 识别）" if self.ocr else ""), *self.path, tail])
 
     @property
     def document_name(self) -> str:
@@ -358,6 +359,7 @@ def _make_clause(document: Document, path: list[str], label: str, text: str, kin
         support=units.support,
         lead_explicit=units.explicit,
         version=document.info.version,
+        ocr=document.ocr_pages > 0,
     )
 
 

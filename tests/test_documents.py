@@ -192,11 +192,9 @@ def test_damaged_doc_is_reported(tmp_path):
         read_document(path)
 
 
-def test_scanned_pdf_says_ocr_is_needed(tmp_path):
-    path = pdf_fixtures.scanned_pdf(tmp_path)
-    with pytest.raises(DocumentError) as info:
-        read_document(path)
-    assert str(info.value) == "无法读取文件 scanned.pdf：扫描件，没有可提取的文字（需要先做 OCR）"
+def test_scanned_pdf_is_read_by_ocr(tmp_path):
+    document = read_document(pdf_fixtures.scanned_pdf(tmp_path))  # more in tests/test_ocr.py
+    assert document.ocr_pages == 1 and any("总体要求" in p.text for p in document.paragraphs)
 
 
 @needs_soffice
