@@ -8,9 +8,10 @@ regression over both gives calibrated probabilities (its log loss is what is fit
 cross-validation are in eval/RESULTS.md).
 
 The weights are tied to the model whose embeddings they read (`fingerprint`, the sha256 of its
-model.safetensors): with another model (`--model`, `QA_NO_DELTA=1`) `load_classifier` says so and answers
-None, and the rule tables of qa/intent.py decide, as before. Exact rules stay in front of the classifier
-either way: a clause written as （十二） or 第十五条 is a clause lookup (see `route`).
+model.safetensors): with another model (`--model`, `QA_NO_DELTA=1`) `load_classifier` answers None, and the
+rule tables of qa/intent.py decide, as before. Exact rules stay in front of the classifier either way: a
+clause written as （十二） or 第十五条 is a clause lookup, a question asking 谁负责/归谁/哪个部门 is a who-question
+(see `exact_intent`, `route`).
 """
 from __future__ import annotations
 
