@@ -27,11 +27,20 @@ FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 LAW = ROOT.parent / "shared" / "laws" / "行政法规" / "残疾人教育条例(2017-02-01).md"
 
 
+def fit(text: str, font, room: float) -> str:
+    """The longest head of `text` that fits `room` pixels: lines wrap by width, as typesetting does (digits
+    are narrower than characters)."""
+    end = 1
+    while end < len(text) and font.getlength(text[:end + 1]) <= room:
+        end += 1
+    return text[:end]
+
+
 def scan_pages(title: str, paragraphs: list[str], dpi: int) -> list[Image.Image]:
     width, height = int(8.27 * dpi), int(11.69 * dpi)
     size = int(16 / 72 * dpi)
     font = ImageFont.truetype(FONT, size, index=2)
-    margin, per_line = int(width * 0.12), int(width * 0.76) // size
+    margin = int(width * 0.12)
     pages: list[Image.Image] = []
 
     def new_page():
@@ -49,7 +58,7 @@ def scan_pages(title: str, paragraphs: list[str], dpi: int) -> list[Image.Image]
             if y > height - int(height * 0.1):
                 draw.text((width // 2 - size, height - int(height * 0.05)), f"- {len(pages)} -", font=font, fill=0)
                 draw, y = new_page()
-            line = rest[:per_line - indent]
+            line = fit(rest, font, width * 0.76 - indent * size)
             draw.text((margin + indent * size, y), line, font=font, fill=0)
             rest, indent, y = rest[len(line):], 0, y + int(size * 1.6)
     draw.text((width // 2 - size, height - int(height * 0.05)), f"- {len(pages)} -", font=font, fill=0)

@@ -280,10 +280,16 @@ def _read_image(path: Path) -> tuple[str, list[Paragraph], int]:
     return title, paragraphs, frames
 
 
+# OCR reads 「第一条　为了…」 as 「第一条为了…」: the blank after an article label is no glyph. A line that
+# starts with a label followed by text gets it back, so the statute rules see the article line.
+OCR_ARTICLE = re.compile(r"^(第[一二三四五六七八九十百千零〇两]+条(?:之[一二三四五六七八九十]+)?)(?=[^\s，。、；：的])")
+
+
 def _ocr_lines(image) -> list[PdfLine]:
     from .ocr import image_lines
 
-    return [PdfLine(normalise(line.text), line.x0, line.x1, line.size) for line in image_lines(image)]
+    return [PdfLine(OCR_ARTICLE.sub(r"\1 ", normalise(line.text)), line.x0, line.x1, line.size)
+            for line in image_lines(image)]
 
 
 def _progress(images, total: int, path: Path):

@@ -15,6 +15,15 @@ from .pdf_fixtures import plan_docx, soffice, to_pdf
 FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 
 
+def fit(text: str, font, room: float) -> str:
+    """The longest head of `text` that fits `room` pixels: lines wrap by width, as typesetting does (digits
+    are narrower than characters)."""
+    end = 1
+    while end < len(text) and font.getlength(text[:end + 1]) <= room:
+        end += 1
+    return text[:end]
+
+
 def scan(paragraphs: list[str], dpi: int = 200) -> Image.Image:
     """An A4 page with the paragraphs typeset in 16 pt, first lines indented, as a scanner would see it."""
     width, height = int(8.27 * dpi), int(11.69 * dpi)
@@ -22,11 +31,11 @@ def scan(paragraphs: list[str], dpi: int = 200) -> Image.Image:
     font = ImageFont.truetype(FONT, size, index=2)
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)
-    margin, y, per_line = int(width * 0.12), int(height * 0.1), int(width * 0.76) // size
+    margin, y = int(width * 0.12), int(height * 0.1)
     for paragraph in paragraphs:
         rest, indent = paragraph, 2
         while rest:
-            line = rest[:per_line - indent]
+            line = fit(rest, font, width * 0.76 - indent * size)
             draw.text((margin + indent * size, y), line, font=font, fill=0)
             rest, indent, y = rest[len(line):], 0, y + int(size * 1.6)
     return image
