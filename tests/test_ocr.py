@@ -92,3 +92,13 @@ def test_a_scanned_page_inside_a_text_pdf_is_read_too(tmp_path, plan_head):
     assert document.ocr_pages == 1
     texts = [p.text for p in document.paragraphs]
     assert any("每年开展一次评估" in t for t in texts) and any("指导思想" in t for t in texts)
+
+
+def test_a_scanned_statute_keeps_its_articles(tmp_path):
+    from .conftest import LAW
+
+    articles = [p.text for p in read_document(LAW).paragraphs if p.text.startswith("第")][1:6]  # 第一条…第五条
+    pdf = tmp_path / "条例扫描件.pdf"
+    scan(articles).convert("RGB").save(pdf, "PDF", resolution=200)
+    clauses = parse_document(read_document(pdf))
+    assert [c.label for c in clauses if c.kind == "article"] == ["第一条", "第二条", "第三条", "第四条", "第五条"]
