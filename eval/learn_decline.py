@@ -13,31 +13,21 @@ import argparse
 import json
 from pathlib import Path
 
+from learn_ranking import single_threaded  # one torch thread, as the re-ranking fit
+
 from qa.answer import Assistant
-from qa.evaluation import HELD_OUT, calibrate, describe_calibration, load_questions
+from qa.evaluation import add_fitting_arguments, calibrate, describe_calibration, fitting_questions
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def single_threaded(assistant: Assistant) -> Assistant:
-    """One torch thread: on a busy shared machine two spinning threads per query cost seconds, not ms."""
-    import torch
-
-    torch.set_num_threads(1)
-    return assistant
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("files", nargs="*", type=Path,
-                        default=[Path(__file__).parent / "questions.jsonl", Path(__file__).parent / "fit" / "questions.jsonl"])
-    parser.add_argument("--splits", default="tune,dev,test,fit")
+    add_fitting_arguments(parser)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
+    questions = fitting_questions(parser, args)
     splits = set(args.splits.split(","))
-    if splits & set(HELD_OUT):
-        parser.error("test3 and test4 are held out: never used for fitting")
-    questions = [q for path in args.files for q in load_questions(path) if q.split in splits]
     assistant = single_threaded(Assistant(progress=False))
     if assistant.classifier is None:
         parser.error("the question classifier was not fitted on this model: run `qa classifier train` first")

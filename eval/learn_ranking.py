@@ -30,7 +30,7 @@ from scipy.optimize import minimize
 
 from qa import ranking, search
 from qa.answer import Assistant, clean_question
-from qa.evaluation import HELD_OUT, Question, load_questions, score_question
+from qa.evaluation import Question, add_fitting_arguments, fitting_questions, score_question
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = ranking.weights  # the weights in qa/data/ranking.json (the cross-validation below swaps the function)
@@ -121,19 +121,15 @@ def cache_queries(assistant: Assistant) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("files", nargs="*", type=Path,
-                        default=[Path(__file__).parent / "questions.jsonl", Path(__file__).parent / "fit" / "questions.jsonl"])
-    parser.add_argument("--splits", default="tune,dev,test,fit")
+    add_fitting_arguments(parser)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     splits = set(args.splits.split(","))
-    if splits & set(HELD_OUT):
-        parser.error("test3 and test4 are held out: never used for fitting")
+    fitting = fitting_questions(parser, args)
     assistant = single_threaded(Assistant(progress=False))
     indexed = {c.doc for c in assistant.index.clauses}  # a training file also has questions on other laws
-    questions = [q for path in args.files for q in load_questions(path)
-                 if q.split in splits and q.in_scope and q.doc in indexed]
+    questions = [q for q in fitting if q.in_scope and q.doc in indexed]
     cache_queries(assistant)
     data = {q.id: candidates(assistant, q) for q in questions}
     print(f"{len(questions)} in-scope questions of {sorted(splits)}; "

@@ -22,11 +22,10 @@ from learn_ranking import fit  # the same conditional logit as the re-ranking fi
 
 from qa import highlight
 from qa.answer import Assistant, clean_question
-from qa.evaluation import HELD_OUT, OUTLINE, Question, load_questions
+from qa.evaluation import OUTLINE, Question, add_fitting_arguments, fitting_questions
 from qa.search import content_terms
 
 REPO = Path(__file__).resolve().parent.parent
-HERE = Path(__file__).parent
 PENALTIES = (0.01, 0.1, 1.0)
 
 
@@ -54,16 +53,12 @@ def right(items: list[tuple[np.ndarray, np.ndarray]], w: np.ndarray) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("files", nargs="*", type=Path, default=[HERE / "questions.jsonl", HERE / "fit" / "questions.jsonl"])
-    parser.add_argument("--splits", default="tune,dev,test,fit")
+    add_fitting_arguments(parser)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     splits = set(args.splits.split(","))
-    if splits & set(HELD_OUT):
-        parser.error("test3 and test4 are held out: never used for fitting")
     assistant = Assistant(progress=False)
-    questions = [q for path in args.files for q in load_questions(path)
-                 if q.split in splits and q.in_scope and q.keys and q.gold and q.gold != [OUTLINE]]
+    questions = [q for q in fitting_questions(parser, args) if q.in_scope and q.keys and q.gold and q.gold != [OUTLINE]]
     items = [x for x in (item(assistant, q) for q in questions) if x is not None]
     print(f"{len(questions)} questions with keys; {len(items)} items (clauses with answering and other sentences)")
     order = list(range(len(items)))

@@ -17,6 +17,7 @@ Metrics, per question type and overall:
 """
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from collections import defaultdict
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .answer import COVERAGE_MIN, Assistant, declines
+from .paths import REPO
 from .search import MODES, Searcher
 
 
@@ -111,6 +113,25 @@ SPLITS = ("tune", "dev", "test", "test3", "test4")
 HELD_OUT = ("test3", "test4")  # never trained or tuned on
 FITTING = ("tune", "dev", "test")
 OUTLINE = "OUTLINE"  # the gold of an overview question answered by the document's outline
+# The fitting questions the fits of eval/ (learn_ranking, learn_decline, learn_sentences) read by default.
+FITTING_FILES = (REPO / "eval" / "questions.jsonl", REPO / "eval" / "fit" / "questions.jsonl")
+FITTING_SPLITS = "tune,dev,test,fit"
+
+
+def add_fitting_arguments(parser: argparse.ArgumentParser) -> None:
+    """The question files and splits a fit reads (FILE ... --splits)."""
+    parser.add_argument("files", nargs="*", type=Path, default=list(FITTING_FILES))
+    parser.add_argument("--splits", default=FITTING_SPLITS)
+
+
+def fitting_questions(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Question]:
+    """The questions of `args.files` in `args.splits`; a held-out split is refused (parser.error)."""
+    splits = set(args.splits.split(","))
+    if splits & set(HELD_OUT):
+        parser.error("test3 and test4 are held out: never used for fitting")
+    return [q for path in args.files for q in load_questions(path) if q.split in splits]
+
+
 METRICS = ["top1", "top3", "mrr@10", "ans@1", "dept", "oos_declined", "wrongly_declined"]
 
 
