@@ -325,6 +325,8 @@ def may_change_documents(request: Any, access: Access) -> bool:
     return not access.read_only and is_admin(request, access)
 
 
+# the status column has room for a step (「解析中：OCR 识别第 3/12 页」) or a failure's reason
+FILE_COLUMN_WIDTHS = ["20%", "20%", "8%", "9%", "9%", "9%", "6%", "19%"]
 FILE_HEADERS = ["文件", "标题", "类型", "发布", "施行", "版本", "条款", "状态"]
 
 
@@ -615,6 +617,12 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen, foll
             jobs.add(paths)
         return None, f"已收到 {len(paths)} 个文件，正在解析……" if paths else "", table()
 
+    def cancel(request: gr.Request):
+        if not may_change_documents(request, access):
+            return NEED_CHANGE, table()
+        count = jobs.cancel()
+        return (f"正在取消 {count} 批上传……文件库保持不变" if count else "没有进行中的上传"), table()
+
     def remove(file: str | None, request: gr.Request):
         if not may_change_documents(request, access):
             return NEED_CHANGE, table()
@@ -642,24 +650,28 @@ def files_tab(app, live: Live, access: Access, corpus: Path | None, chosen, foll
 
     def on_load(request: gr.Request):
         allowed = may_change_documents(request, access)
-        return gr.update(interactive=allowed), gr.update(interactive=allowed), "" if allowed else NEED_CHANGE
+        return (gr.update(interactive=allowed), gr.update(interactive=allowed), gr.update(interactive=allowed),
+                "" if allowed else NEED_CHANGE)
 
     with gr.Tab("文件", id="files"):
         seen = gr.State(state())
         upload_box = gr.File(file_count="multiple", label="上传文件（可多选；" + "、".join(SUPPORTED) + "）",
                              elem_id="qa-upload")
-        message = gr.Markdown(elem_id="qa-files-message")
-        listing = gr.Dataframe(table(), headers=FILE_HEADERS, interactive=False, wrap=True,
-                               label="文件库", elem_id="qa-files")
+        with gr.Row():
+            message = gr.Markdown(elem_id="qa-files-message")
+            cancel_button = gr.Button("取消上传", variant="secondary", elem_id="qa-cancel", scale=0, min_width=120)
+        listing = gr.Dataframe(table(), headers=FILE_HEADERS, interactive=False, wrap=True, label="文件库",
+                               elem_id="qa-files", column_widths=FILE_COLUMN_WIDTHS)
         with gr.Row():
             pick = gr.Dropdown(removable(), value=None, label="选择要移除的文件", elem_id="qa-remove-pick", scale=4)
             remove_button = gr.Button("移除", variant="stop", elem_id="qa-remove", scale=1)
         upload_box.upload(upload, upload_box, [upload_box, message, listing], api_visibility="private")
         remove_button.click(remove, pick, [message, listing], api_visibility="private")
+        cancel_button.click(cancel, None, [message, listing], api_visibility="private")
         timer = gr.Timer(1.0)
         timer.tick(tick, [seen, chosen], [seen, listing, pick, chosen, *followers], show_progress="hidden",
                    api_visibility="private")
-    app.load(on_load, None, [upload_box, remove_button, message], api_visibility="private")
+    app.load(on_load, None, [upload_box, remove_button, cancel_button, message], api_visibility="private")
 
 
 def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,

@@ -23,10 +23,12 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .limits import too_many_characters, too_many_ocr_pages, too_much_xml
 from .metadata import DocInfo, document_info
 from .normalise import normalise
+from .progress import Progress
 
 CONVERTED = (".doc", ".wps", ".rtf")  # converted to .docx by LibreOffice (`soffice`)
 IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")  # read by OCR (qa/ocr.py)
@@ -70,8 +72,9 @@ class Document:
         return self.path.name
 
 
-def read_document(path: Path | str) -> Document:
-    """Read one document; raise DocumentError for anything unusable."""
+def read_document(path: Path | str, progress: Progress | None = None) -> Document:
+    """Read one document; raise DocumentError for anything unusable. `progress` is told each OCR page and
+    may cancel the reading (qa/progress.py)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -88,9 +91,9 @@ def read_document(path: Path | str) -> Document:
     if suffix == ".docx":
         title, paragraphs = _read_docx(path)
     elif suffix == ".pdf":
-        title, paragraphs, ocr_pages = _read_pdf(path)
+        title, paragraphs, ocr_pages = _read_pdf(path, progress)
     elif suffix in IMAGES:
-        title, paragraphs, ocr_pages = _read_image(path)
+        title, paragraphs, ocr_pages = _read_image(path, progress)
     elif suffix in CONVERTED:
         title, paragraphs = _read_converted(path)
     elif suffix == ".ofd":
@@ -242,7 +245,7 @@ TITLE_SIZE = 1.2  # lines at the top of page 1 this much larger than the body te
 TITLE_WINDOW = 4  # lines of page 1 in which the title is looked for
 
 
-def _read_pdf(path: Path) -> tuple[str, list[Paragraph], int]:
+def _read_pdf(path: Path, progress: Progress | None = None) -> tuple[str, list[Paragraph], int]:
     """Title, paragraphs and how many pages were read by OCR: a page without a text layer but with an image
     (a scan, or a scanned page inside a text PDF) is read by OCR."""
     pages = pdf_pages(path)
@@ -253,14 +256,14 @@ def _read_pdf(path: Path) -> tuple[str, list[Paragraph], int]:
         raise DocumentError(path, reason)
     from .ocr import pdf_page_images
 
-    for number, image in zip(blank, _progress(pdf_page_images(path, blank), len(blank), path)):
+    for number, image in zip(blank, _progress(pdf_page_images(path, blank), len(blank), path, progress)):
         pages[number] = _ocr_lines(image)
     if not any(pages):
         raise DocumentError(path, "扫描件经 OCR 未识别出文字（图片可能过于模糊，或不是文字页面）")
     return (*paragraphs_from_pages(pages), len(blank))
 
 
-def _read_image(path: Path) -> tuple[str, list[Paragraph], int]:
+def _read_image(path: Path, progress: Progress | None = None) -> tuple[str, list[Paragraph], int]:
     """An image file (a photographed or scanned page; a multi-page TIFF), read by OCR."""
     from PIL import Image, UnidentifiedImageError
 
@@ -273,7 +276,7 @@ def _read_image(path: Path) -> tuple[str, list[Paragraph], int]:
         raise DocumentError(path, f"不是有效的图片文件（{type(exc).__name__}）") from exc
     if reason := too_many_ocr_pages(frames):
         raise DocumentError(path, reason)
-    pages = [_ocr_lines(image) for image in _progress(file_images(path), frames, path)]
+    pages = [_ocr_lines(image) for image in _progress(file_images(path), frames, path, progress)]
     if not any(pages):
         raise DocumentError(path, "图片经 OCR 未识别出文字（图片可能过于模糊，或不是文字页面）")
     title, paragraphs = paragraphs_from_pages(pages)
@@ -292,11 +295,15 @@ def _ocr_lines(image) -> list[PdfLine]:
             for line in image_lines(image)]
 
 
-def _progress(images, total: int, path: Path):
-    """Per page, on the terminal (OCR takes seconds a page)."""
+def _progress(images, total: int, path: Path, progress: Progress | None = None) -> Iterator[Any]:
+    """Per page, on the terminal and to `progress` (OCR takes seconds a page): the page about to be read."""
     from tqdm import tqdm
 
-    return tqdm(images, total=total, desc=f"OCR {path.name}", unit="页", leave=False, disable=None)
+    for number, image in enumerate(tqdm(images, total=total, desc=f"OCR {path.name}", unit="页", leave=False,
+                                        disable=None), 1):
+        if progress is not None:
+            progress.step("OCR", number, total)
+        yield image
 
 
 def pdf_pages(path: Path) -> list[list[PdfLine]]:

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from .documents import Document, DocumentError, iter_corpus_files, read_document
+from .progress import Progress
 from .structure import Clause, parse_document
 
 FORMAT_VERSION = 5  # bump when the files, the units or the lexical terms (tokenize, BM25_PARAMS) change (4: per-document
@@ -426,7 +427,10 @@ def _write_documents(generation: Path, documents: Iterable[Document], corpus: Pa
         prepared = prepare(document)
         records.append(_record(prepared, corpus))
         chunk.append(prepared)
-        passages += len(prepared.clauses) + (len(prepared.sentences) if with_sentences else 0)
+        count = len(prepared.clauses) + (len(prepared.sentences) if with_sentences else 0)
+        passages += count
+        if bar is not None:  # the total known so far (a build streams: it grows chunk by chunk)
+            bar.total = (bar.total or 0) + count
         if passages >= CHUNK_PASSAGES:
             flush()
     flush()
@@ -524,10 +528,11 @@ def _current_generation(folder: Path) -> str | None:
 
 
 def add_documents(folder: Path, documents: list[Document], embedder, corpus: Path | None = None,
-                  replace: Iterable[str] = ()) -> dict[str, Any]:
+                  replace: Iterable[str] = (), progress: Progress | None = None) -> dict[str, Any]:
     """A new generation with `documents` added (only they are embedded) and the documents with the ids in
     `replace` left out; the other documents' folders are reused. Returns the new manifest. The caller
-    holds `writing(folder)` and has checked that the documents are new (see qa.library)."""
+    holds `writing(folder)` and has checked that the documents are new (see qa.library). `progress` is told
+    each batch embedded; when it cancels, the new generation is removed and the current one stays."""
     manifest = read_manifest(folder)
     _check_model(manifest, embedder)
     started = time.perf_counter()
@@ -537,7 +542,10 @@ def add_documents(folder: Path, documents: list[Document], embedder, corpus: Pat
     with _generation(folder) as generation:
         _link_documents(old, generation, kept)
         vocab = Vocabulary.read(old)
-        records = _write_documents(generation, documents, corpus, embedder, manifest["sentence_vectors"], vocab)
+        records = _write_documents(generation, documents, corpus, embedder, manifest["sentence_vectors"], vocab,
+                                   progress.bar("向量化") if progress else None)
+        if progress is not None:
+            progress.check()  # the last chance to cancel: committing is quick and cannot be undone
         return _commit(folder, generation, kept + records, _base(manifest), started, vocab, manifest)
 
 

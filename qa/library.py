@@ -25,6 +25,7 @@ from typing import Any
 from .documents import Document, DocumentError, read_document
 from .index import (Index, IndexUnusable, add_documents, build_index, load_index, read_manifest, read_records,
                     remove_documents, writing)
+from .progress import Cancelled, Progress, describe
 
 KIND_NAMES = {"statute": "法律法规", "policy": "政策文件", "other": "其他"}
 STAGING = ".qa-adding-"  # prefix of a file being added: hidden from the corpus (names starting with '.')
@@ -116,11 +117,12 @@ def read_files(paths: Iterable[Path]) -> list[Document]:
     return [read_document(Path(p)) for p in paths]
 
 
-def add(documents: list[Document], corpus: Path, index_dir: Path, embedder, say: Callable[[str], None] | None = None
-        ) -> Added:
+def add(documents: list[Document], corpus: Path, index_dir: Path, embedder, say: Callable[[str], None] | None = None,
+        progress: Progress | None = None) -> Added:
     """Add read documents to the library: copy each file into `corpus`, embed only the new documents, and
     commit one new index generation. A document already in the library (same content) is skipped; a file
-    with the name of a library file but other content replaces it."""
+    with the name of a library file but other content replaces it. When `progress` cancels (Cancelled is
+    raised), the staged files and the new generation are removed: the library is as it was."""
     started = datetime.now()
     with writing(index_dir):
         _ensure_index(corpus, index_dir, embedder, say)
@@ -133,7 +135,7 @@ def add(documents: list[Document], corpus: Path, index_dir: Path, embedder, say:
         try:
             for document, target in zip(plan, staged.values()):
                 document.path = target  # what the record names: the file inside the corpus folder
-            add_documents(index_dir, plan, embedder, corpus, replace=[e.id for e in replaced])
+            add_documents(index_dir, plan, embedder, corpus, replace=[e.id for e in replaced], progress=progress)
         except BaseException:
             for tmp in staged:
                 tmp.unlink(missing_ok=True)
@@ -222,8 +224,8 @@ def remove(name: str, corpus: Path, index_dir: Path) -> Entry:
 @dataclass
 class Status:
     file: str
-    state: str  # "解析中" | "已加入" | "失败" | "移除中" | "已移除"
-    reason: str = ""
+    state: str  # "解析中" | "已加入" | "失败" | "已取消" | "移除中" | "已移除"
+    reason: str = ""  # why it failed; while 解析中, the step (「OCR 识别第 3/12 页」)
 
     @property
     def text(self) -> str:
@@ -232,7 +234,8 @@ class Status:
 
 class Jobs:
     """Library changes for the web app, one at a time in a background thread. `on_change(index)` receives
-    each newly committed index; questions keep using the old one until then."""
+    each newly committed index; questions keep using the old one until then. An upload reports its steps
+    (OCR pages, passages embedded) in its files' statuses and can be cancelled until it is committed."""
 
     def __init__(self, corpus: Path, index_dir: Path, embedder, on_change: Callable[[Index], None]):
         self.corpus, self.index_dir, self.embedder, self.on_change = corpus, index_dir, embedder, on_change
@@ -240,14 +243,25 @@ class Jobs:
         self.revision = 0  # counts status changes: the app re-sends its table only when this moves
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue()
+        self._uploads: list[Progress] = []  # uploads queued or running, until they end
         threading.Thread(target=self._work, name="qa-library", daemon=True).start()
 
     def add(self, paths: list[Path]) -> None:
+        progress = Progress()
         with self._lock:
             self.statuses = [s for s in self.statuses if s.file not in {p.name for p in paths}]
             self.statuses += [Status(p.name, "解析中") for p in paths]
             self.revision += 1
-        self._queue.put(("add", paths))
+            self._uploads.append(progress)
+        self._queue.put(("add", (paths, progress)))
+
+    def cancel(self) -> int:
+        """Cancel every upload not yet committed; how many there were. Each stops at its next page or batch."""
+        with self._lock:
+            uploads = [p for p in self._uploads if not p.cancelled.is_set()]
+        for progress in uploads:
+            progress.cancel()
+        return len(uploads)
 
     def remove(self, name: str) -> None:
         with self._lock:
@@ -258,7 +272,7 @@ class Jobs:
     def pending(self) -> list[Status]:
         """Statuses to show beside the library's list: work in progress and failures."""
         with self._lock:
-            return [s for s in self.statuses if s.state in ("解析中", "移除中", "失败")]
+            return [s for s in self.statuses if s.state in ("解析中", "移除中", "失败", "已取消")]
 
     def _set(self, file: str, state: str, reason: str = "") -> None:
         with self._lock:
@@ -268,24 +282,43 @@ class Jobs:
     def _work(self) -> None:
         while True:
             kind, payload = self._queue.get()
+            names = [p.name for p in payload[0]] if kind == "add" else [payload]
             try:
-                (self._add if kind == "add" else self._remove)(payload)
+                if kind == "add":
+                    self._add(*payload)
+                else:
+                    self._remove(payload)
+            except Cancelled:
+                for name in names:
+                    self._set(name, "已取消", "文件库未改变")
             except Exception as exc:  # never let the worker die: the status says what went wrong
-                names = [p.name for p in payload] if kind == "add" else [payload]
                 for name in names:
                     self._set(name, "失败", str(exc) or type(exc).__name__)
+            finally:
+                if kind == "add":
+                    with self._lock:
+                        self._uploads.remove(payload[1])
 
-    def _add(self, paths: list[Path]) -> None:
+    def _add(self, paths: list[Path], progress: Progress) -> None:
+        progress.check()  # cancelled while it waited its turn
         documents = []
         for path in paths:
+            progress.on_step = lambda stage, done, total, name=path.name: self._set(
+                name, "解析中", describe(stage, done, total))
             try:
-                documents.append(read_document(path))
+                documents.append(read_document(path, progress))
             except DocumentError as exc:
                 self._set(path.name, "失败", exc.reason)
         if not documents:
             return
+
+        def embedding(stage: str, done: int, total: int) -> None:
+            for document in documents:
+                self._set(document.name, "解析中", describe(stage, done, total))
+
+        progress.on_step = embedding
         try:
-            result = add(documents, self.corpus, self.index_dir, self.embedder)
+            result = add(documents, self.corpus, self.index_dir, self.embedder, progress=progress)
         except (DocumentError, IndexUnusable, LibraryError) as exc:
             for document in documents:
                 self._set(document.name, "失败", str(exc))

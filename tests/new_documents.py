@@ -1,6 +1,6 @@
 """Two short made-up documents that are not in corpus/, for the library tests: a statute-style 办法 with
 articles and a policy-style 实施意见 with （一） clauses and 责任单位, as .docx (python-docx) and as PDF
-(LibreOffice headless)."""
+(LibreOffice headless); and a 办法 that exists only as a scan (tests/pdf_fixtures.py's scanned_statute)."""
 from __future__ import annotations
 
 import shutil
@@ -31,6 +31,19 @@ OPINION = [
     "（四）完善社区家政服务网点。每个街道至少建设1个家政服务网点。（责任单位：市民政局、市住房城乡建设局）",
 ]
 OPINION_QUESTION, OPINION_ANSWER = "家政服务员上门服务要持什么证？", "（三）建立家政服务信用体系"
+
+# A regulation that exists only as a scan (two page images, read by OCR).
+SCAN_TITLE = "某市中等职业学校学生实习管理办法"
+SCAN_PAGES = [
+    [SCAN_TITLE,
+     "第一条 为规范中等职业学校学生实习工作，保障实习学生合法权益，制定本办法。",
+     "第二条 本办法适用于本市中等职业学校组织的认识实习和岗位实习。",
+     "第三条 学生岗位实习一般为6个月，实习单位应当为实习学生购买实习责任保险。"],
+    ["第四条 实习单位应当按月向岗位实习学生支付实习报酬，报酬不低于本单位相同岗位试用期工资标准的80%。",
+     "第五条 学校和实习单位不得安排学生在法定节假日实习，不得安排学生加班和夜班。",
+     "第六条 本办法自2025年9月1日起施行。"],
+]
+SCAN_QUESTION, SCAN_ANSWER = "实习生的报酬不能低于试用期工资的多少？", "第四条"
 
 
 def write_docx(path: Path, title: str, paragraphs: list[str]) -> Path:

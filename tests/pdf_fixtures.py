@@ -1,7 +1,7 @@
 """Generated PDF fixtures (nothing downloaded): documents written with python-docx, printed to PDF by
 LibreOffice headless, with running headers and page-number footers so that their removal is exercised; an
 image-only ("scanned") PDF drawn with Pillow; an encrypted PDF written by pypdf. Used by the tests and by
-eval/pdf_libraries.py."""
+eval/pdf_libraries.py. `scan` typesets paragraphs on an A4 page image as a scanner sees it."""
 from __future__ import annotations
 
 import shutil
@@ -122,6 +122,45 @@ def scanned_pdf(folder: Path) -> Path:
         draw.text((120, 150 + 80 * row), line, fill="black", font=font)
     out = folder / "scanned.pdf"
     page.save(out, "PDF", resolution=150)
+    return out
+
+
+SERIF_FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+
+
+def fit(text: str, font, room: float) -> str:
+    """The longest head of `text` that fits `room` pixels: lines wrap by width, as typesetting does (digits
+    are narrower than characters)."""
+    end = 1
+    while end < len(text) and font.getlength(text[:end + 1]) <= room:
+        end += 1
+    return text[:end]
+
+
+def scan(paragraphs: list[str], dpi: int = 200):
+    """An A4 page with the paragraphs typeset in 16 pt, first lines indented, as a scanner would see it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    size = int(16 / 72 * dpi)
+    font = ImageFont.truetype(SERIF_FONT, size, index=2)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    margin, y = int(width * 0.12), int(height * 0.1)
+    for paragraph in paragraphs:
+        rest, indent = paragraph, 2
+        while rest:
+            line = fit(rest, font, width * 0.76 - indent * size)
+            draw.text((margin + indent * size, y), line, font=font, fill=0)
+            rest, indent, y = rest[len(line):], 0, y + int(size * 1.6)
+    return image
+
+
+def scanned_statute(folder: Path, pages: list[list[str]], name: str = "条例扫描件.pdf") -> Path:
+    """A scanned statute: one page image per list of paragraphs, saved as an image-only PDF at 200 dpi."""
+    images = [scan(paragraphs).convert("RGB") for paragraphs in pages]
+    out = folder / name
+    images[0].save(out, "PDF", resolution=200, save_all=True, append_images=images[1:])
     return out
 
 

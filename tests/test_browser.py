@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from . import new_documents as new
 from .conftest import CORPUS, REPO, free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -287,8 +288,6 @@ def _ask_new(page, question: str) -> list[str]:
 def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
     from qa.documents import SUPPORTED
 
-    from . import new_documents as new
-
     url, folder = library_server
     opinion = new.opinion_docx(tmp_path)
     pdf = new.to_pdf(new.rules_docx(tmp_path), tmp_path / "pdf")
@@ -344,5 +343,52 @@ def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
         assert not any(c.startswith(new.OPINION_TITLE) for c in _ask_new(page, new.OPINION_QUESTION))
         if pdf_supported:  # the other new document is still answered from
             assert _ask_new(page, new.RULES_QUESTION)[0].startswith(new.RULES_TITLE)
+    finally:
+        context.close()
+
+
+def _row_text(page, file: str) -> str:
+    rows = page.locator("#qa-files [role=row]")
+    return next((rows.nth(i).inner_text() for i in range(rows.count()) if file in rows.nth(i).inner_text()), "")
+
+
+def _wait_row(page, file: str, text: str, seconds: float = 120) -> None:
+    page.wait_for_function(
+        "([f, t]) => [...document.querySelectorAll('#qa-files [role=row]')]"
+        ".some(r => r.innerText.includes(f) && r.innerText.includes(t))", arg=[file, text], timeout=seconds * 1000)
+
+
+def test_files_tab_reads_a_scan_with_progress_and_cancel(library_server, page, tmp_path):
+    """A scanned regulation uploaded in the 文件 tab: its OCR pages show as they are read; 取消上传 stops it and
+    the library is unchanged; uploaded again it is added, answers a question citing its OCR'd article, and the
+    目录 tab lists it."""
+    from .pdf_fixtures import scanned_statute
+
+    url, folder = library_server
+    scanned = scanned_statute(tmp_path, new.SCAN_PAGES, name=f"{new.SCAN_TITLE}.pdf")
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        page.get_by_role("tab", name="文件").click()
+        manifest = (folder / "index" / "manifest.json").read_bytes()
+        page.locator("#qa-upload input[type=file]").set_input_files([str(scanned)])
+        _wait_row(page, scanned.name, "OCR 识别第 1/2 页")
+        page.click("#qa-cancel")
+        _wait_row(page, scanned.name, "已取消")
+        assert (folder / "index" / "manifest.json").read_bytes() == manifest
+        assert not (folder / "corpus" / scanned.name).exists()
+
+        page.locator("#qa-upload input[type=file]").set_input_files([str(scanned)])
+        _wait_row(page, scanned.name, "OCR 识别第 2/2 页")
+        page.screenshot(path=str(ARTIFACTS / "files-ocr-progress.png"), full_page=True)
+        _wait_row(page, scanned.name, "已加入")
+        assert new.SCAN_TITLE in _row_text(page, scanned.name)
+        cited = _ask_new(page, new.SCAN_QUESTION)
+        assert cited[0].startswith(new.SCAN_TITLE) and new.SCAN_ANSWER in cited[0] and "（OCR 识别）" in cited[0]
+        page.get_by_role("tab", name="目录").click()
+        page.wait_for_function(f"document.querySelector('#qa-outline').innerText.includes('{new.SCAN_TITLE}')",
+                               timeout=10_000)
     finally:
         context.close()

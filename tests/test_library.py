@@ -13,10 +13,13 @@ import pytest
 from qa.app import Access, may_change_documents
 from qa.cli import main
 from qa.index import BM25_PARAMS, clause_passage, load_index, read_manifest, tokenize
+from qa.documents import read_document
 from qa.library import Jobs, add, entries, read_files, remove
+from qa.progress import Cancelled, Progress
 
 from . import new_documents as new
 from .conftest import LAW, PLAN
+from .pdf_fixtures import scanned_statute
 
 
 class Counting:
@@ -140,6 +143,53 @@ def test_jobs_report_each_file(library, embedder, tmp_path):
     assert [s.file for s in jobs.pending()] == [bad.name]
     assert new.OPINION_TITLE in {c.doc for c in seen[0].clauses}
     assert PLAN.name in {r["file"] for r in seen[0].documents}
+
+
+def _library_state(corpus: Path, index_dir: Path) -> tuple:
+    """What a change would alter: the manifest, the corpus files (staged ones included), the generations."""
+    return ((index_dir / "manifest.json").read_bytes(), sorted(p.name for p in corpus.iterdir()),
+            sorted(p.name for p in index_dir.iterdir()))
+
+
+def test_a_cancelled_add_leaves_the_library_as_it_was(library, embedder, tmp_path):
+    corpus, index_dir = library
+    before = _library_state(corpus, index_dir)
+    steps = []
+
+    def cancel_at_first_batch(stage, done, total):
+        steps.append((stage, done, total))
+        progress.cancel()
+
+    progress = Progress(cancel_at_first_batch)
+    with pytest.raises(Cancelled):
+        add(read_files([new.opinion_docx(tmp_path)]), corpus, index_dir, embedder, progress=progress)
+    assert steps and steps[0][0] == "向量化" and 0 < steps[0][1] <= steps[0][2]
+    assert _library_state(corpus, index_dir) == before
+
+
+def _wait_for(jobs: Jobs, file: str, predicate, seconds: float = 120) -> str:
+    for _ in range(int(seconds * 20)):
+        text = next((s.text for s in jobs.statuses if s.file == file), "")
+        if predicate(text):
+            return text
+        threading.Event().wait(0.05)
+    pytest.fail(f"{file}: status stayed {text!r}")
+
+
+def test_an_upload_shows_its_ocr_pages_and_can_be_cancelled(library, embedder, tmp_path):
+    corpus, index_dir = library
+    articles = [p.text for p in read_document(LAW).paragraphs if p.text.startswith("第")][1:10]
+    scanned = scanned_statute(tmp_path, [articles[:3], articles[3:6], articles[6:]])
+    before = _library_state(corpus, index_dir)
+    changed = []
+    jobs = Jobs(corpus, index_dir, embedder, changed.append)
+    jobs.add([scanned])
+    assert _wait_for(jobs, scanned.name, lambda t: t.startswith("解析中：OCR 识别第 1/3 页"))
+    assert jobs.cancel() == 1
+    assert _wait_for(jobs, scanned.name, lambda t: not t.startswith("解析中")) == "已取消：文件库未改变"
+    assert [s.file for s in jobs.pending()] == [scanned.name]
+    assert not changed and _library_state(corpus, index_dir) == before
+    assert jobs.cancel() == 0  # nothing is running any more
 
 
 @pytest.mark.parametrize("access, user, allowed", [

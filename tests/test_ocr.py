@@ -4,41 +4,13 @@ from __future__ import annotations
 import difflib
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from qa.documents import DocumentError, read_document
 from qa.structure import parse_document
 
 from .conftest import PLAN
-from .pdf_fixtures import plan_docx, soffice, to_pdf
-
-FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
-
-
-def fit(text: str, font, room: float) -> str:
-    """The longest head of `text` that fits `room` pixels: lines wrap by width, as typesetting does (digits
-    are narrower than characters)."""
-    end = 1
-    while end < len(text) and font.getlength(text[:end + 1]) <= room:
-        end += 1
-    return text[:end]
-
-
-def scan(paragraphs: list[str], dpi: int = 200) -> Image.Image:
-    """An A4 page with the paragraphs typeset in 16 pt, first lines indented, as a scanner would see it."""
-    width, height = int(8.27 * dpi), int(11.69 * dpi)
-    size = int(16 / 72 * dpi)
-    font = ImageFont.truetype(FONT, size, index=2)
-    image = Image.new("L", (width, height), 255)
-    draw = ImageDraw.Draw(image)
-    margin, y = int(width * 0.12), int(height * 0.1)
-    for paragraph in paragraphs:
-        rest, indent = paragraph, 2
-        while rest:
-            line = fit(rest, font, width * 0.76 - indent * size)
-            draw.text((margin + indent * size, y), line, font=font, fill=0)
-            rest, indent, y = rest[len(line):], 0, y + int(size * 1.6)
-    return image
+from .pdf_fixtures import plan_docx, scan, soffice, to_pdf
 
 
 @pytest.fixture(scope="module")
