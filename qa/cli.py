@@ -157,6 +157,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     embedder = load_embedder(args.model)
     loaded = time.perf_counter()
+    say(f"编码器：{embedder.encoder}（{embedder.name}）")
     index = build_index(corpus, folder, embedder, progress=True, sentence_vectors=args.sentence_vectors)
     done = time.perf_counter()
     counts = index.manifest["counts"]
@@ -437,7 +438,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_model_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     path = build_default_model(default_model_dir(), force=args.force)
-    say(f"模型就绪：{path}（{time.perf_counter() - started:.1f} 秒）")
+    embedder = load_embedder()  # exports the fast encoder into the folder where it is missing (qa/encoder.py)
+    say(f"模型就绪：{path}，编码器 {embedder.encoder}（{time.perf_counter() - started:.1f} 秒）")
     return 0
 
 

@@ -48,6 +48,7 @@ def test_build_with_a_corrupt_docx_fails_cleanly_and_keeps_the_index(index_dir, 
     run = run_qa("build", "--corpus", str(corpus_copy), "--index", str(copy))
     assert run.returncode == 1
     assert "损坏.docx" in run.stderr and "Traceback" not in run.stderr
+    assert "编码器：openvino-" in run.stdout + run.stderr  # `qa build` says which encoder it uses
     assert (copy / "manifest.json").read_bytes() == before
 
 
