@@ -399,13 +399,23 @@ class Embedder:
     OpenVINO export, qa/encoder.py) queries and passages are encoded by it; the sentence-transformers model
     stays loaded for training and for folders without an export."""
 
-    def __init__(self, st_model: Any, name: str, fingerprint: str, fast: Any = None):
-        self.model = st_model
+    def __init__(self, st_model: Any, name: str, fingerprint: str, fast: Any = None, load: Any = None,
+                 prompts: dict[str, str] | None = None):
+        """`st_model`, or with `fast` a function `load` that loads it when it is first needed (the build's
+        memory then holds one copy of the weights, the encoder's); `prompts` then name the prompts."""
+        self._model, self._load = st_model, load
         self.name = name
         self.fingerprint = fingerprint  # identifies the exact weights, recorded in the index manifest
-        self.dim = int(st_model.get_embedding_dimension())
-        self._prompts = getattr(st_model, "prompts", {}) or {}
         self.fast = fast
+        self.dim = int(fast.dim if fast is not None else st_model.get_embedding_dimension())
+        self._prompts = prompts if prompts is not None else (getattr(st_model, "prompts", {}) or {})
+
+    @property
+    def model(self) -> Any:
+        """The sentence-transformers model (loaded on first use where the fast encoder runs)."""
+        if self._model is None:
+            self._model = self._load()
+        return self._model
 
     @property
     def encoder(self) -> str:
@@ -475,12 +485,13 @@ def _load_embedder(spec: str) -> Embedder:
         if not folder.exists():
             build_default_model(folder)
         manifest = verify_model_dir(folder)
-        st_model = _load_st(str(folder), DEFAULT_MODEL_KWARGS)
-        fast = None
-        if choose_backend() == "openvino":
-            ensure_export(folder, manifest, st_model)
-            fast = OpenVinoEncoder(folder)
-        return Embedder(st_model, spec, manifest["files"]["model.safetensors"], fast)
+        fingerprint = manifest["files"]["model.safetensors"]
+        if choose_backend() != "openvino":
+            return Embedder(_load_st(str(folder), DEFAULT_MODEL_KWARGS), spec, fingerprint)
+        ensure_export(folder, manifest)
+        return Embedder(None, spec, fingerprint, OpenVinoEncoder(folder),
+                        load=lambda: _load_st(str(folder), DEFAULT_MODEL_KWARGS),
+                        prompts={"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT})
     return Embedder(_load_st(spec), spec, _fingerprint_of(spec))  # any other folder: sentence-transformers
 
 
