@@ -178,9 +178,16 @@ def encoder_for(variant: str, folder: Path, work: Path):
         session = ort.InferenceSession(str(work / file), options, providers=["CPUExecutionProvider"])
         run = lambda ids, mask: session.run(None, {"input_ids": ids, "attention_mask": mask})[0]  # noqa: E731
 
+    class Request:  # the part of an OpenVINO infer request OpenVinoEncoder.encode uses
+        def infer(self, inputs):
+            self.output = run(inputs["input_ids"], inputs["attention_mask"])
+
+        def get_output_tensor(self, _):
+            return type("Tensor", (), {"data": self.output})
+
     class Compiled:
-        def __call__(self, request):
-            return [run(request["input_ids"], request["attention_mask"])]
+        def create_infer_request(self):
+            return Request()
 
     tokenised.compiled = Compiled()
     return tokenised.encode

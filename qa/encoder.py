@@ -137,10 +137,13 @@ class OpenVinoEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
+        # an infer request per call: the web app encodes questions in parallel threads and a library upload
+        # beside them, and one request runs one inference at a time
+        request = self.compiled.create_infer_request()
         with ThreadPoolExecutor(1, thread_name_prefix="qa-tokenize") as pool:
             for batch in _prefetched(pool, self._batches(texts, prompt, batch_size)):
-                request = {"input_ids": batch.ids, "attention_mask": batch.mask}
-                out[batch.order] = self.compiled(request)[0]
+                request.infer({"input_ids": batch.ids, "attention_mask": batch.mask})
+                out[batch.order] = request.get_output_tensor(0).data
         return out
 
     def _batches(self, texts: list[str], prompt: str, batch_size: int) -> Iterator[Any]:
