@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,17 +24,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parent.parent
-FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+sys.path.insert(0, str(ROOT))
+
+from tests.pdf_fixtures import SERIF_FONT as FONT  # noqa: E402  (the tests' scans: same font, same wrapping)
+from tests.pdf_fixtures import fit  # noqa: E402
+
 LAW = ROOT.parent / "shared" / "laws" / "行政法规" / "残疾人教育条例(2017-02-01).md"
-
-
-def fit(text: str, font, room: float) -> str:
-    """The longest head of `text` that fits `room` pixels: lines wrap by width, as typesetting does (digits
-    are narrower than characters)."""
-    end = 1
-    while end < len(text) and font.getlength(text[:end + 1]) <= room:
-        end += 1
-    return text[:end]
 
 
 def scan_pages(title: str, paragraphs: list[str], dpi: int) -> list[Image.Image]:

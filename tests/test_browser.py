@@ -205,6 +205,19 @@ def test_no_request_left_the_machine_after_the_downloads_and_chart(page):
     assert hosts <= {"127.0.0.1", "localhost"}, hosts
 
 
+@contextmanager
+def own_page(page, url: str) -> Iterator:
+    """A page of its own at `url`, in a new context of the module's browser (one Playwright per process)."""
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    try:
+        own = context.new_page()
+        own.goto(url)
+        own.wait_for_selector("#qa-question textarea", timeout=60_000)
+        yield own
+    finally:
+        context.close()
+
+
 # -- issue 13: a conversation with follow-ups, 👎 with a comment, and `qa log` shows it (a server with the log on)
 
 
@@ -213,13 +226,8 @@ def logged(page, index_dir, tmp_path_factory):
     """A second server, with the log on, in a new context of the browser the `page` fixture runs (one Playwright
     per process)."""
     log_dir = tmp_path_factory.mktemp("log")
-    with serving(index_dir, CORPUS, "--log", str(log_dir)) as url:
-        context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-        chat_page = context.new_page()
-        chat_page.goto(url)
-        chat_page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    with serving(index_dir, CORPUS, "--log", str(log_dir)) as url, own_page(page, url) as chat_page:
         yield chat_page, log_dir
-        context.close()
 
 
 def test_conversation_feedback_and_log(logged):
@@ -293,12 +301,7 @@ def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
     pdf = new.to_pdf(new.rules_docx(tmp_path), tmp_path / "pdf")
     assert pdf is not None and pdf.is_file(), "LibreOffice (soffice) is needed to make the PDF"
     pdf_supported = ".pdf" in SUPPORTED  # PDF reading comes with qa/documents.py's PDF support
-    # A page of its own in the module's browser (one Playwright per process).
-    context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    try:
-        page.goto(url)
-        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    with own_page(page, url) as page:
         page.get_by_role("tab", name="文件").click()
         page.locator("#qa-upload input[type=file]").set_input_files([str(opinion), str(pdf)])
         uploaded = time.perf_counter()
@@ -343,8 +346,6 @@ def test_files_tab_adds_and_removes_documents(library_server, page, tmp_path):
         assert not any(c.startswith(new.OPINION_TITLE) for c in _ask_new(page, new.OPINION_QUESTION))
         if pdf_supported:  # the other new document is still answered from
             assert _ask_new(page, new.RULES_QUESTION)[0].startswith(new.RULES_TITLE)
-    finally:
-        context.close()
 
 
 def _row_text(page, file: str) -> str:
@@ -366,11 +367,7 @@ def test_files_tab_reads_a_scan_with_progress_and_cancel(library_server, page, t
 
     url, folder = library_server
     scanned = scanned_statute(tmp_path, new.SCAN_PAGES, name=f"{new.SCAN_TITLE}.pdf")
-    context = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    try:
-        page.goto(url)
-        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    with own_page(page, url) as page:
         page.get_by_role("tab", name="文件").click()
         manifest = (folder / "index" / "manifest.json").read_bytes()
         page.locator("#qa-upload input[type=file]").set_input_files([str(scanned)])
@@ -390,5 +387,3 @@ def test_files_tab_reads_a_scan_with_progress_and_cancel(library_server, page, t
         page.get_by_role("tab", name="目录").click()
         page.wait_for_function(f"document.querySelector('#qa-outline').innerText.includes('{new.SCAN_TITLE}')",
                                timeout=10_000)
-    finally:
-        context.close()
